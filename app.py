@@ -1,0 +1,22 @@
+"""The Chalice app: blueprints and logging wired together; the logic lives in chalicelib/."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from chalice.app import Chalice
+
+from chalicelib.api.admin import admin
+from chalicelib.api.docs import docs
+from chalicelib.api.http import reshape_chalice_errors
+from chalicelib.api.onboarding import onboarding
+
+app = Chalice(app_name="iam-onboarding")
+app.log.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+logging.getLogger("chalicelib").setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+
+app.register_middleware(reshape_chalice_errors, "http")
+app.register_blueprint(admin)
+app.register_blueprint(onboarding)
+app.register_blueprint(docs)

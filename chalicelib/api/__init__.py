@@ -1,0 +1,1 @@
+"""Blueprints, one per channel, and the HTTP plumbing they share."""

@@ -1,0 +1,69 @@
+"""The one place AWS clients are made: lazily, once per warm container, with one botocore Config.
+
+`AWS_ENDPOINT_URL` (read by botocore itself) points every client at the local emulator.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_sts import STSClient
+
+# Standard mode retries throttling and transient 5xx with backoff; short timeouts keep a stuck call from
+# eating Slack's 3-second budget or the Lambda's.
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 4},
+    connect_timeout=3,
+    read_timeout=10,
+    max_pool_connections=20,
+)
+
+# IAM is eventually consistent: a user or group created a moment ago can answer these for a while.
+# botocore does not retry them, so we do.
+EVENTUAL_CONSISTENCY_CODES = frozenset({"EntityTemporarilyUnmodifiable", "ConcurrentModification"})
+
+
+@functools.cache
+def iam() -> IAMClient:
+    """The IAM client of this container."""
+    return boto3.client("iam", config=_CONFIG)
+
+
+@functools.cache
+def dynamodb() -> DynamoDBClient:
+    """The DynamoDB client of this container."""
+    return boto3.client("dynamodb", config=_CONFIG)
+
+
+@functools.cache
+def sts() -> STSClient:
+    """The STS client of this container."""
+    return boto3.client("sts", config=_CONFIG)
+
+
+def error_code(error: ClientError) -> str:
+    """The AWS error code of a ClientError (`NoSuchEntity`, `Throttling`, ...)."""
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def retry_eventual[T](call: Callable[..., T], *args: Any, attempts: int = 4, **kwargs: Any) -> T:
+    """Call an IAM API, retrying IAM's eventual-consistency errors with jittered backoff."""
+    for attempt in range(attempts):
+        try:
+            return call(*args, **kwargs)
+        except ClientError as error:
+            if error_code(error) not in EVENTUAL_CONSISTENCY_CODES or attempt == attempts - 1:
+                raise
+            time.sleep(min(2.0, 0.1 * 2**attempt) * (0.5 + random.random() / 2))  # noqa: S311
+    raise AssertionError("unreachable")

@@ -1,0 +1,76 @@
+"""Settings read from the environment when first asked for, then cached for the warm container."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+# `chalicelib/policies` links to the top-level `policies/` so the manifest ships inside the Lambda zip.
+POLICIES_DIR = Path(__file__).resolve().parent / "policies"
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """One provisionable IAM group and what the bootstrap attaches to it."""
+
+    name: str
+    managed_policy_arns: tuple[str, ...]
+    local_policies: tuple[str, ...]
+    admin: bool
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment."""
+
+    table_name: str
+    user_path: str
+    public_base_url: str
+    credential_link_ttl: timedelta
+    enrollment_link_ttl: timedelta
+    groups: dict[str, GroupSpec]
+
+    @property
+    def admin_groups(self) -> frozenset[str]:
+        """Groups whose members may call `/admin/*`."""
+        return frozenset(name for name, spec in self.groups.items() if spec.admin)
+
+
+def _hours(name: str, default: int) -> timedelta:
+    return timedelta(hours=int(os.environ.get(name, str(default))))
+
+
+def load_groups_manifest(path: Path | None = None) -> dict[str, GroupSpec]:
+    """Read `policies/groups.json`: the provisionable groups are data, not code."""
+    raw: dict[str, Any] = json.loads((path or POLICIES_DIR / "groups.json").read_text())
+    return {
+        name: GroupSpec(
+            name=name,
+            managed_policy_arns=tuple(spec.get("aws_managed_policies", [])),
+            local_policies=tuple(spec.get("local_policies", [])),
+            admin=bool(spec.get("admin", False)),
+        )
+        for name, spec in raw["groups"].items()
+    }
+
+
+@functools.cache
+def settings() -> Settings:
+    """The settings of this container; call `settings.cache_clear()` after changing the environment."""
+    port = os.environ.get("PORT", "8000")
+    path = os.environ.get("USER_PATH", "/onboarding/")
+    if not (path.startswith("/") and path.endswith("/")):
+        raise ValueError("USER_PATH must start and end with '/'")
+    return Settings(
+        table_name=os.environ.get("STATE_TABLE", "iam-onboarding-state"),
+        user_path=path,
+        public_base_url=os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+        credential_link_ttl=_hours("CREDENTIAL_LINK_HOURS", 72),
+        enrollment_link_ttl=_hours("ENROLLMENT_LINK_HOURS", 24),
+        groups=load_groups_manifest(),
+    )

@@ -1,0 +1,111 @@
+"""The product's errors, each with its HTTP status and snake_case code: the one table that maps them."""
+
+from __future__ import annotations
+
+
+class ProductError(Exception):
+    """An error a caller can act on; becomes `{"error": {"code", "message"}}` with `status`."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequest(ProductError):
+    """The body is not what this endpoint accepts (wrong field, type or value)."""
+
+    code = "invalid_request"
+
+
+class MalformedJson(ProductError):
+    """The body is not JSON."""
+
+    code = "malformed_json"
+
+
+class BodyTooLarge(ProductError):
+    """The body is over the limit."""
+
+    code = "body_too_large"
+
+
+class MissingAuthentication(ProductError):
+    """No caller identity came with the request."""
+
+    status = 401
+    code = "missing_authentication"
+
+
+class NotAnAdmin(ProductError):
+    """The caller is not in an admin group."""
+
+    status = 403
+    code = "forbidden"
+
+
+class MfaRequired(ProductError):
+    """The caller's session is not MFA-authenticated."""
+
+    status = 403
+    code = "mfa_required"
+
+
+class UserNotFound(ProductError):
+    """No managed user of that name."""
+
+    status = 404
+    code = "user_not_found"
+
+
+class UserExists(ProductError):
+    """A user of that name (in any letter case) exists already."""
+
+    status = 409
+    code = "user_exists"
+
+
+class MfaAlreadyEnabled(ProductError):
+    """The user has an MFA device already."""
+
+    status = 409
+    code = "mfa_already_enabled"
+
+
+class LinkExpired(ProductError):
+    """A one-time link that is used, expired or unknown: deliberately indistinguishable."""
+
+    status = 410
+    code = "link_expired"
+
+    def __init__(
+        self, message: str = "This link has expired or was already used. Ask your admin for a new one."
+    ) -> None:
+        super().__init__(message)
+
+
+class InvalidMfaCodes(ProductError):
+    """The MFA codes do not match the device being enrolled."""
+
+    code = "invalid_mfa_codes"
+
+
+class AwsStepFailed(ProductError):
+    """An AWS call failed; the message names the step and says whether anything was left behind."""
+
+    status = 502
+    code = "aws_error"
+
+    def __init__(self, step: str, aws_code: str, message: str) -> None:
+        super().__init__(message)
+        self.step = step
+        self.aws_code = aws_code
+
+
+class AwsUnavailable(AwsStepFailed):
+    """AWS throttled or failed even after retries: try again later."""
+
+    status = 503
+    code = "aws_unavailable"

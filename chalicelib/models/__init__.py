@@ -1,0 +1,159 @@
+"""Pydantic models of the API's bodies and the product's records (no boto3, no chalice here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+USER_NAME_PATTERN = r"^[A-Za-z0-9_+=,.@-]{1,64}$"
+
+
+class Request(BaseModel):
+    """A request body: unknown fields and wrong types are errors, never coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Body(BaseModel):
+    """A response body."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class OnboardingState(StrEnum):
+    """Where a newcomer is in onboarding, in order."""
+
+    INVITED = "invited"
+    CREDENTIALS_VIEWED = "credentials_viewed"
+    MFA_ENROLLED = "mfa_enrolled"
+    ACTIVE = "active"
+
+
+UserName = Annotated[str, Field(pattern=USER_NAME_PATTERN, description="1-64 of A-Za-z0-9_+=,.@-")]
+Token = Annotated[str, Field(min_length=1, max_length=256, description="A one-time token from a link")]
+
+
+class CreateUserRequest(Request):
+    """`POST /admin/users`."""
+
+    user_name: UserName
+    groups: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=128)]], Field(min_length=1, max_length=10)
+    ]
+
+    @field_validator("groups")
+    @classmethod
+    def _without_repeats(cls, groups: list[str]) -> list[str]:
+        return list(dict.fromkeys(groups))
+
+
+class TokenRequest(Request):
+    """A newcomer's call that carries only its one-time token."""
+
+    token: Token
+
+
+class Link(Body):
+    """A one-time link: the token rides in the URL fragment, so no server or proxy ever logs it."""
+
+    url: str
+    expires_at: datetime
+
+
+class CreatedUser(Body):
+    """`POST /admin/users` → 201."""
+
+    user_name: str
+    arn: str
+    groups: list[str]
+    state: OnboardingState
+    bundle: Link
+
+
+class UserSummary(Body):
+    """One row of `GET /admin/users`."""
+
+    user_name: str
+    arn: str
+    groups: list[str]
+    state: OnboardingState
+    created_at: datetime
+
+
+class UserList(Body):
+    """`GET /admin/users`."""
+
+    users: list[UserSummary]
+
+
+class UserDetail(Body):
+    """`GET /admin/users/{user_name}`."""
+
+    user_name: str
+    arn: str
+    groups: list[str]
+    state: OnboardingState
+    created_at: datetime
+    mfa_devices: list[str]
+    password_last_used: datetime | None
+
+
+class ReissuedCredentials(Body):
+    """`POST /admin/users/{user_name}/credentials`."""
+
+    bundle: Link
+
+
+class Removed(Body):
+    """What offboarding removed (or, with `dry_run`, would remove), by kind."""
+
+    login_profile: bool
+    mfa_devices: list[str]
+    access_keys: list[str]
+    signing_certificates: list[str]
+    ssh_public_keys: list[str]
+    service_specific_credentials: list[str]
+    groups: list[str]
+    inline_policies: list[str]
+    attached_policies: list[str]
+    user: str
+
+
+class Offboarded(Body):
+    """`DELETE /admin/users/{user_name}`."""
+
+    dry_run: bool
+    removed: Removed
+
+
+class EnrollmentGrant(Body):
+    """The enrollment token handed to the newcomer with the credentials."""
+
+    token: str
+    expires_at: datetime
+
+
+class ClaimedCredentials(Body):
+    """`POST /onboarding/credentials` → the one-time credential bundle."""
+
+    user_name: str
+    password: str
+    console_url: str
+    account_id: str
+    enrollment: EnrollmentGrant | None
+
+
+class ErrorDetail(Body):
+    """What went wrong, in a sentence a person can act on."""
+
+    code: str
+    message: str
+
+
+class ErrorBody(Body):
+    """Every error response."""
+
+    error: ErrorDetail

@@ -1,0 +1,100 @@
+"""One-time links a newcomer holds: the credential bundle (claimed once) and the MFA enrollment."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from chalicelib.config import Settings
+from chalicelib.errors import LinkExpired
+from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
+from chalicelib.services import account, sealing
+from chalicelib.services.store import Conflict, LinkRecord, StateStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+    from mypy_boto3_iam import IAMClient
+
+
+@dataclass(frozen=True)
+class NewEnrollment:
+    """A fresh enrollment token, and the store writes that make it live (and kill the previous one)."""
+
+    token: str
+    expires_at: datetime
+    writes: list[TransactWriteItemTypeDef]
+
+
+def new_enrollment(
+    store: StateStore, settings: Settings, user_name: str, previous_id: str | None, now: datetime
+) -> NewEnrollment:
+    """Prepare an enrollment link for `user_name`; the caller commits `writes` in its transaction."""
+    token = sealing.new_token()
+    expires = now + settings.enrollment_link_ttl
+    link = LinkRecord(
+        link_id=sealing.token_id(token),
+        kind="enrollment",
+        user_name=user_name,
+        expires_at=int(expires.timestamp()),
+    )
+    writes = [store.link_put(link)]
+    if previous_id:
+        writes.append(store.delete_key("link", previous_id))
+    return NewEnrollment(token, expires, writes)
+
+
+def enrollment_id_of(token: str) -> str:
+    """The storage key of an enrollment token."""
+    return sealing.token_id(token)
+
+
+def claim_bundle(
+    token: str, *, iam: IAMClient, store: StateStore, settings: Settings, now: datetime | None = None
+) -> ClaimedCredentials:
+    """Open a credential bundle exactly once, and hand over an enrollment token when MFA is missing.
+
+    A used, expired or unknown token gets the same `LinkExpired`: the answer reveals nothing.
+    """
+    now = now or datetime.now(UTC)
+    try:
+        link = store.claim_link(sealing.token_id(token), "credentials", now)
+    except Conflict as error:
+        raise LinkExpired() from error
+    password = sealing.unseal(token, link.sealed) if link.sealed else None
+    if password is None:
+        raise LinkExpired()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        f_record = pool.submit(store.get_user, link.user_name)
+        f_mfa = pool.submit(iam.list_mfa_devices, UserName=link.user_name)
+        f_alias = pool.submit(account.account_alias, iam)
+    record = f_record.result()
+    if record is None:  # offboarded between issue and claim
+        raise LinkExpired()
+    account_id = account.account_id_from_arn(record.arn)
+
+    grant = None
+    writes: list[TransactWriteItemTypeDef] = []
+    if not f_mfa.result()["MFADevices"]:
+        enrollment = new_enrollment(store, settings, record.user_name, record.enrollment_id, now)
+        writes += enrollment.writes
+        grant = EnrollmentGrant(token=enrollment.token, expires_at=enrollment.expires_at)
+        writes.append(
+            store.user_update(
+                record.user_name,
+                state=OnboardingState.CREDENTIALS_VIEWED,
+                enrollment_id=enrollment_id_of(enrollment.token),
+            )
+        )
+    else:
+        writes.append(store.user_update(record.user_name, state=OnboardingState.CREDENTIALS_VIEWED))
+    store.transact(writes)
+    return ClaimedCredentials(
+        user_name=record.user_name,
+        password=password,
+        console_url=account.console_url(account_id, f_alias.result()),
+        account_id=account_id,
+        enrollment=grant,
+    )

@@ -1,0 +1,51 @@
+"""First passwords that satisfy the account's password policy."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+
+# The only non-alphanumeric characters IAM accepts in a password.
+IAM_SYMBOLS = "!@#$%^&*()_+-=[]{}|'"
+MAX_LENGTH = 128
+DEFAULT_LENGTH = 24
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """The parts of an IAM account password policy that shape a new password.
+
+    With no policy set, AWS's default rules apply: at least 8 characters and at least three of
+    upper case, lower case, digits and symbols. A password with all four satisfies both.
+    """
+
+    minimum_length: int = 8
+    require_uppercase: bool = True
+    require_lowercase: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = True
+
+
+def generate_password(policy: PasswordPolicy) -> str:
+    """A random password with every character class, as long as the policy asks (at least 24)."""
+    length = min(MAX_LENGTH, max(DEFAULT_LENGTH, policy.minimum_length))
+    classes = (string.ascii_uppercase, string.ascii_lowercase, string.digits, IAM_SYMBOLS)
+    alphabet = "".join(classes)
+    chars = [secrets.choice(c) for c in classes]
+    chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+def satisfies(password: str, policy: PasswordPolicy) -> bool:
+    """Whether `password` meets `policy` and uses only characters IAM accepts."""
+    allowed = set(string.ascii_letters + string.digits + IAM_SYMBOLS)
+    return (
+        policy.minimum_length <= len(password) <= MAX_LENGTH
+        and set(password) <= allowed
+        and (not policy.require_uppercase or any(c.isupper() for c in password))
+        and (not policy.require_lowercase or any(c.islower() for c in password))
+        and (not policy.require_numbers or any(c.isdigit() for c in password))
+        and (not policy.require_symbols or any(c in IAM_SYMBOLS for c in password))
+    )

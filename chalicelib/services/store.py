@@ -1,0 +1,278 @@
+"""The state table: users' onboarding state, one-time links and the admin audit trail.
+
+One DynamoDB table keyed by (`pk`, `sk`):
+- `user` / lower-cased user name: the case-insensitive reservation and the onboarding state;
+- `link` / sha256(token): a one-time link; its secret sealed under the token, `expires_at` as epoch
+  seconds (also the table's TTL attribute; TTL deletion is lazy and the emulator never expires items,
+  so every read checks expiry in code);
+- `trail` / `<time>#<id>`: who did what to whom, when, through which channel. Never a secret.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from chalicelib.aws import error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+_serialize = TypeSerializer().serialize
+_deserialize = TypeDeserializer().deserialize
+
+
+def rfc3339(moment: datetime) -> str:
+    """RFC 3339 UTC with a `Z`, to the second."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _item(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serialize(v) for k, v in values.items() if v is not None}
+
+
+def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deserialize(v) for k, v in item.items()}
+
+
+class Conflict(Exception):
+    """A conditional write lost: the item exists, or is no longer in the expected state."""
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """What the service remembers of a managed user beyond IAM."""
+
+    user_name: str
+    arn: str
+    created_at: str
+    state: str
+    bundle_id: str | None = None
+    enrollment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    """A one-time link as stored: never the token, never the secret in clear."""
+
+    link_id: str
+    kind: str  # "credentials" or "enrollment"
+    user_name: str
+    expires_at: int
+    sealed: bytes | None = None
+    claimed_at: str | None = None
+    attempts: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    """One admin action: who, what, whom, when, channel, and how it ended."""
+
+    actor: str
+    action: str
+    target: str
+    channel: str
+    outcome: str
+    at: datetime
+
+
+def _user_from(item: Mapping[str, Any]) -> UserRecord:
+    v = _plain(item)
+    return UserRecord(
+        user_name=v["user_name"],
+        arn=v["arn"],
+        created_at=v["created_at"],
+        state=v["state"],
+        bundle_id=v.get("bundle_id"),
+        enrollment_id=v.get("enrollment_id"),
+    )
+
+
+def _link_from(item: Mapping[str, Any]) -> LinkRecord:
+    v = _plain(item)
+    known = {"pk", "sk", "kind", "user_name", "expires_at", "sealed", "claimed_at", "attempts"}
+    sealed = v.get("sealed")
+    return LinkRecord(
+        link_id=v["sk"],
+        kind=v["kind"],
+        user_name=v["user_name"],
+        expires_at=int(v["expires_at"]),
+        sealed=bytes(sealed) if sealed is not None else None,
+        claimed_at=v.get("claimed_at"),
+        attempts=int(v.get("attempts", 0)),
+        extra={k: val for k, val in v.items() if k not in known},
+    )
+
+
+class StateStore:
+    """Typed access to the state table through a low-level DynamoDB client."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    # --- writes that build up a transaction -------------------------------------------------------
+
+    def _put(self, values: Mapping[str, Any], *, new: bool) -> TransactWriteItemTypeDef:
+        put: dict[str, Any] = {"TableName": self._table, "Item": _item(values)}
+        if new:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        return {"Put": put}  # type: ignore[typeddict-item]
+
+    def new_user_put(self, user: UserRecord) -> TransactWriteItemTypeDef:
+        """A put that reserves the user's name case-insensitively (fails if taken)."""
+        return self._put({"pk": "user", "sk": user.user_name.lower(), **user.__dict__}, new=True)
+
+    def link_put(self, link: LinkRecord) -> TransactWriteItemTypeDef:
+        """A put of a fresh link."""
+        values = {
+            "pk": "link",
+            "sk": link.link_id,
+            "kind": link.kind,
+            "user_name": link.user_name,
+            "expires_at": link.expires_at,
+            "sealed": link.sealed,
+            "attempts": link.attempts,
+            **link.extra,
+        }
+        return self._put(values, new=True)
+
+    def trail_put(self, entry: TrailEntry) -> TransactWriteItemTypeDef:
+        """A put of an audit-trail record."""
+        at = rfc3339(entry.at)
+        # Microseconds in the sort key keep the trail in order within a second.
+        sort_key = f"{entry.at.astimezone(UTC).isoformat(timespec='microseconds')}#{uuid.uuid4().hex}"
+        values = {"pk": "trail", "sk": sort_key, **entry.__dict__, "at": at}
+        return self._put(values, new=False)
+
+    def transact(self, items: list[TransactWriteItemTypeDef]) -> None:
+        """Write all of `items` or none; a failed condition raises `Conflict`."""
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error_code(error) == "TransactionCanceledException":
+                reasons = error.response.get("CancellationReasons", [])
+                if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons) or not reasons:
+                    raise Conflict(str(error)) from error
+            raise
+
+    # --- users ----------------------------------------------------------------------------------
+
+    def get_user(self, user_name: str) -> UserRecord | None:
+        """The record of `user_name` (any letter case), if any."""
+        item = self._db.get_item(
+            TableName=self._table, Key=_item({"pk": "user", "sk": user_name.lower()}), ConsistentRead=True
+        ).get("Item")
+        return _user_from(item) if item else None
+
+    def list_users(self) -> list[UserRecord]:
+        """Every user record."""
+        pages = self._db.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "user"}},
+        )
+        return [_user_from(item) for page in pages for item in page.get("Items", [])]
+
+    def user_update(self, user_name: str, **changes: str | None) -> TransactWriteItemTypeDef:
+        """An update of an existing user record: None removes the attribute."""
+        sets = {k: v for k, v in changes.items() if v is not None}
+        removes = [k for k, v in changes.items() if v is None]
+        expression = ""
+        if sets:
+            expression += "SET " + ", ".join(f"#{k} = :{k}" for k in sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(f"#{k}" for k in removes)
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _item({"pk": "user", "sk": user_name.lower()}),
+            "UpdateExpression": expression.strip(),
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeNames": {f"#{k}": k for k in changes},
+        }
+        if sets:
+            update["ExpressionAttributeValues"] = {f":{k}": _serialize(v) for k, v in sets.items()}
+        return {"Update": update}  # type: ignore[typeddict-item]
+
+    def delete_key(self, pk: str, sk: str) -> TransactWriteItemTypeDef:
+        """A delete of one item (no error when it is already gone)."""
+        return {"Delete": {"TableName": self._table, "Key": _item({"pk": pk, "sk": sk})}}
+
+    # --- links ----------------------------------------------------------------------------------
+
+    def get_link(self, link_id: str) -> LinkRecord | None:
+        """A link by id, whatever its state."""
+        item = self._db.get_item(
+            TableName=self._table, Key=_item({"pk": "link", "sk": link_id}), ConsistentRead=True
+        ).get("Item")
+        return _link_from(item) if item else None
+
+    def claim_link(self, link_id: str, kind: str, now: datetime) -> LinkRecord:
+        """Mark an unclaimed, unexpired link claimed and drop its sealed secret, atomically.
+
+        Returns the link as it was before, sealed secret included. Exactly one of any number of
+        concurrent claims succeeds; the others, and claims of unknown or expired links, get `Conflict`.
+        """
+        try:
+            old = self._db.update_item(
+                TableName=self._table,
+                Key=_item({"pk": "link", "sk": link_id}),
+                UpdateExpression="SET claimed_at = :at REMOVE sealed",
+                ConditionExpression="kind = :kind AND attribute_not_exists(claimed_at) AND expires_at > :now",
+                ExpressionAttributeValues=_item(
+                    {":at": rfc3339(now), ":kind": kind, ":now": int(now.timestamp())}
+                ),
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                raise Conflict(link_id) from error
+            raise
+        return _link_from(old["Attributes"])
+
+    # --- trail ----------------------------------------------------------------------------------
+
+    def record(self, entry: TrailEntry) -> None:
+        """Write one audit-trail record on its own."""
+        self.transact([self.trail_put(entry)])
+
+    def trail(self) -> list[TrailEntry]:
+        """The whole audit trail, oldest first."""
+        pages = self._db.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "trail"}},
+        )
+        entries = []
+        for page in pages:
+            for item in page.get("Items", []):
+                v = _plain(item)
+                at = datetime.strptime(v["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+                entries.append(
+                    TrailEntry(v["actor"], v["action"], v["target"], v["channel"], v["outcome"], at)
+                )
+        return entries
+
+
+def table_definition(table_name: str) -> dict[str, Any]:
+    """The CreateTable arguments of the state table (the bootstrap and tests share them)."""
+    return {
+        "TableName": table_name,
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }

@@ -1,0 +1,501 @@
+"""Managed IAM users: create (all or nothing), list, describe, reissue credentials, offboard."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
+
+from chalicelib.aws import error_code, retry_eventual
+from chalicelib.config import Settings
+from chalicelib.errors import AwsStepFailed, AwsUnavailable, InvalidRequest, UserExists, UserNotFound
+from chalicelib.models import (
+    CreatedUser,
+    Link,
+    OnboardingState,
+    Removed,
+    UserDetail,
+    UserSummary,
+)
+from chalicelib.services import account, sealing
+from chalicelib.services.passwords import generate_password
+from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEntry, UserRecord, rfc3339
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+    from mypy_boto3_iam import IAMClient
+
+# Errors that mean "AWS is busy or broken, try later" rather than "this request is wrong".
+_UNAVAILABLE = frozenset(
+    {"Throttling", "ThrottlingException", "RequestLimitExceeded", "ServiceFailure", "ServiceUnavailable"}
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked for an admin action, and through which channel (`rest`, `slack`)."""
+
+    id: str
+    channel: str
+
+
+def step_failed(action: str, step: str, error: BaseException, leftovers: list[str]) -> AwsStepFailed:
+    """The error for a failed AWS step, naming the step and what (if anything) is left behind."""
+    code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
+    left = (
+        "Nothing was left behind."
+        if not leftovers
+        else f"Cleaning up failed too; remove by hand: {', '.join(leftovers)}."
+    )
+    cls = AwsUnavailable if code in _UNAVAILABLE else AwsStepFailed
+    return cls(step, code, f"{action} failed at {step} ({code}). {left}")
+
+
+def effective_state(stored: str | None, has_mfa: bool, password_used: bool) -> OnboardingState:
+    """The onboarding state: link progress from the store, MFA and sign-in from IAM (IAM wins)."""
+    if has_mfa:
+        return OnboardingState.ACTIVE if password_used else OnboardingState.MFA_ENROLLED
+    if stored == OnboardingState.INVITED:
+        return OnboardingState.INVITED
+    return OnboardingState.CREDENTIALS_VIEWED if stored else OnboardingState.INVITED
+
+
+class Provisioner:
+    """Creates, inspects, re-credentials and removes the IAM users under the managed path."""
+
+    def __init__(
+        self,
+        iam: IAMClient,
+        store: StateStore,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._iam = iam
+        self._store = store
+        self._settings = settings
+        self._clock = clock
+
+    # --- links ----------------------------------------------------------------------------------
+
+    def _new_bundle(self, user_name: str, password: str, now: datetime) -> tuple[Link, LinkRecord]:
+        token = sealing.new_token()
+        expires = now + self._settings.credential_link_ttl
+        record = LinkRecord(
+            link_id=sealing.token_id(token),
+            kind="credentials",
+            user_name=user_name,
+            expires_at=int(expires.timestamp()),
+            sealed=sealing.seal(token, password),
+        )
+        return Link(url=f"{self._settings.public_base_url}/onboard#{token}", expires_at=expires), record
+
+    def _trail(self, actor: Actor, action: str, target: str, outcome: str) -> TrailEntry:
+        return TrailEntry(actor.id, action, target, actor.channel, outcome, self._clock())
+
+    def _record_failure(self, actor: Actor, action: str, target: str, error: Exception) -> None:
+        # The trail must show failed attempts too; losing this record must not hide the real error.
+        with contextlib.suppress(Exception):
+            self._store.record(self._trail(actor, action, target, f"failed: {error}"))
+
+    # --- create ---------------------------------------------------------------------------------
+
+    def create_user(self, user_name: str, groups: list[str], actor: Actor) -> CreatedUser:
+        """Create a user in `groups` with a first password and a one-time link, or leave nothing."""
+        unknown = [g for g in groups if g not in self._settings.groups]
+        if unknown:
+            raise InvalidRequest(
+                f"Unknown group {', '.join(unknown)}; choose from {', '.join(sorted(self._settings.groups))}."
+            )
+        try:
+            return self._create_user(user_name, groups, actor)
+        except Exception as error:
+            self._record_failure(actor, "create_user", user_name, error)
+            raise
+
+    def _create_user(self, user_name: str, groups: list[str], actor: Actor) -> CreatedUser:
+        action = f"Creating user {user_name}"
+        password = generate_password(account.password_policy(self._iam))
+        now = self._clock()
+        try:
+            user = self._iam.create_user(UserName=user_name, Path=self._settings.user_path)["User"]
+        except ClientError as error:
+            if error_code(error) == "EntityAlreadyExists":
+                raise UserExists(
+                    f"A user named {user_name} exists already (names ignore letter case)."
+                ) from error
+            raise step_failed(action, "CreateUser", error, []) from error
+
+        link, link_record = self._new_bundle(user_name, password, now)
+        record = UserRecord(
+            user_name, user["Arn"], rfc3339(now), OnboardingState.INVITED, bundle_id=link_record.link_id
+        )
+        # Group memberships, the login profile and the state write are independent: run them at once,
+        # so creation costs the same three round trips whatever the number of groups.
+        steps: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
+            f"AddUserToGroup({g})": (
+                partial(retry_eventual, self._iam.add_user_to_group, GroupName=g, UserName=user_name),
+                partial(retry_eventual, self._iam.remove_user_from_group, GroupName=g, UserName=user_name),
+            )
+            for g in groups
+        }
+        steps["CreateLoginProfile"] = (
+            lambda: retry_eventual(
+                self._iam.create_login_profile,
+                UserName=user_name,
+                Password=password,
+                PasswordResetRequired=True,
+            ),
+            lambda: retry_eventual(self._iam.delete_login_profile, UserName=user_name),
+        )
+        steps["StateWrite"] = (
+            lambda: self._store.transact(
+                [
+                    self._store.new_user_put(record),
+                    self._store.link_put(link_record),
+                    self._store.trail_put(self._trail(actor, "create_user", user_name, "ok")),
+                ]
+            ),
+            lambda: None,  # a failed transaction wrote nothing; a successful one is never undone
+        )
+        with ThreadPoolExecutor(max_workers=len(steps)) as pool:
+            futures = {name: pool.submit(do) for name, (do, _) in steps.items()}
+        failures = {name: f.exception() for name, f in futures.items() if f.exception() is not None}
+        if not failures:
+            return CreatedUser(
+                user_name=user_name,
+                arn=user["Arn"],
+                groups=groups,
+                state=OnboardingState.INVITED,
+                bundle=link,
+            )
+
+        leftovers = []
+        for name, future in futures.items():
+            if future.exception() is None and name != "StateWrite":
+                try:
+                    steps[name][1]()
+                except Exception:
+                    leftovers.append(name)
+        if "StateWrite" not in failures:
+            # The state write succeeded but another step failed: remove the reservation and the link.
+            try:
+                self._store.transact(
+                    [
+                        self._store.delete_key("user", user_name.lower()),
+                        self._store.delete_key("link", link_record.link_id),
+                    ]
+                )
+            except Exception:
+                leftovers.append("StateWrite")
+        try:
+            retry_eventual(self._iam.delete_user, UserName=user_name)
+        except Exception:
+            leftovers.append("CreateUser")
+        step, failure = next((k, v) for k, v in failures.items() if v is not None)
+        if step == "StateWrite" and isinstance(failure, Conflict):
+            raise UserExists(
+                f"A user named {user_name} exists already (names ignore letter case)."
+            ) from failure
+        raise step_failed(action, step, failure, leftovers) from failure
+
+    # --- read -----------------------------------------------------------------------------------
+
+    def _managed(self, user_name: str) -> tuple[UserRecord | None, dict[str, Any]]:
+        """The record and IAM user of a managed user, found case-insensitively; 404 otherwise."""
+        record = self._store.get_user(user_name)
+        name = record.user_name if record else user_name
+        try:
+            user = self._iam.get_user(UserName=name)["User"]
+        except ClientError as error:
+            if error_code(error) == "NoSuchEntity":
+                raise UserNotFound(f"No managed user named {user_name}.") from error
+            raise
+        if not user.get("Path", "/").startswith(self._settings.user_path):
+            raise UserNotFound(f"No managed user named {user_name}.")
+        return record, dict(user)
+
+    def list_users(self) -> list[UserSummary]:
+        """Every user under the managed path, with groups and onboarding state (four paginated reads)."""
+        path = self._settings.user_path
+
+        def users() -> list[dict[str, Any]]:
+            pages = self._iam.get_paginator("list_users").paginate(PathPrefix=path)
+            return [u for p in pages for u in p["Users"]]  # type: ignore[misc]
+
+        def groups() -> dict[str, list[str]]:
+            pages = self._iam.get_paginator("get_account_authorization_details").paginate(Filter=["User"])
+            return {u["UserName"]: u.get("GroupList", []) for p in pages for u in p.get("UserDetailList", [])}
+
+        def with_mfa() -> set[str]:
+            pages = self._iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Assigned")
+            return {d["User"]["UserName"] for p in pages for d in p["VirtualMFADevices"] if "User" in d}
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            f_users, f_groups, f_mfa = pool.submit(users), pool.submit(groups), pool.submit(with_mfa)
+            f_records = pool.submit(self._store.list_users)
+        records = {r.user_name: r for r in f_records.result()}
+        member_of, mfa = f_groups.result(), f_mfa.result()
+        rows = []
+        for u in sorted(f_users.result(), key=lambda u: u["UserName"].lower()):
+            name = u["UserName"]
+            rec = records.get(name)
+            rows.append(
+                UserSummary(
+                    user_name=name,
+                    arn=u["Arn"],
+                    groups=sorted(member_of.get(name, [])),
+                    state=effective_state(rec.state if rec else None, name in mfa, "PasswordLastUsed" in u),
+                    created_at=u["CreateDate"],
+                )
+            )
+        return rows
+
+    def describe_user(self, user_name: str) -> UserDetail:
+        """One managed user: groups, state, MFA devices, last password use."""
+        record, user = self._managed(user_name)
+        name = user["UserName"]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            f_groups = pool.submit(self._iam.list_groups_for_user, UserName=name)
+            f_mfa = pool.submit(self._iam.list_mfa_devices, UserName=name)
+        devices = [d["SerialNumber"] for d in f_mfa.result()["MFADevices"]]
+        return UserDetail(
+            user_name=name,
+            arn=user["Arn"],
+            groups=sorted(g["GroupName"] for g in f_groups.result()["Groups"]),
+            state=effective_state(
+                record.state if record else None, bool(devices), "PasswordLastUsed" in user
+            ),
+            created_at=user["CreateDate"],
+            mfa_devices=devices,
+            password_last_used=user.get("PasswordLastUsed"),
+        )
+
+    # --- reissue --------------------------------------------------------------------------------
+
+    def reissue_credentials(self, user_name: str, actor: Actor) -> Link:
+        """A new first password (reset forced) and a new link; every older link dies."""
+        try:
+            return self._reissue(user_name, actor)
+        except Exception as error:
+            self._record_failure(actor, "reissue_credentials", user_name, error)
+            raise
+
+    def _reissue(self, user_name: str, actor: Actor) -> Link:
+        record, user = self._managed(user_name)
+        name = user["UserName"]
+        password = generate_password(account.password_policy(self._iam))
+        now = self._clock()
+        # Always pass a password: UpdateLoginProfile without one would leave the old password valid
+        # (and the emulator deletes the profile outright).
+        try:
+            retry_eventual(
+                self._iam.update_login_profile, UserName=name, Password=password, PasswordResetRequired=True
+            )
+        except ClientError as error:
+            if error_code(error) != "NoSuchEntity":
+                raise step_failed(
+                    f"Reissuing credentials of {name}", "UpdateLoginProfile", error, []
+                ) from error
+            try:
+                retry_eventual(
+                    self._iam.create_login_profile,
+                    UserName=name,
+                    Password=password,
+                    PasswordResetRequired=True,
+                )
+            except ClientError as create_error:
+                raise step_failed(
+                    f"Reissuing credentials of {name}", "CreateLoginProfile", create_error, []
+                ) from create_error
+        link, link_record = self._new_bundle(name, password, now)
+        items: list[TransactWriteItemTypeDef] = [
+            self._store.link_put(link_record),
+            self._store.trail_put(self._trail(actor, "reissue_credentials", name, "ok")),
+        ]
+        if record is None:
+            created = rfc3339(user["CreateDate"])
+            items.append(
+                self._store.new_user_put(
+                    UserRecord(
+                        name, user["Arn"], created, OnboardingState.INVITED, bundle_id=link_record.link_id
+                    )
+                )
+            )
+        else:
+            items.append(
+                self._store.user_update(name, state=OnboardingState.INVITED, bundle_id=link_record.link_id)
+            )
+            if record.bundle_id:
+                items.append(self._store.delete_key("link", record.bundle_id))
+        self._store.transact(items)
+        return link
+
+    # --- offboard -------------------------------------------------------------------------------
+
+    def _inventory(self, name: str, pending_device: str | None) -> Removed:
+        iam = self._iam
+
+        def listed(paginator: str, key: str, field: str) -> Callable[[], list[str]]:
+            def run() -> list[str]:
+                pages = iam.get_paginator(paginator).paginate(UserName=name)  # type: ignore[call-overload]
+                return [str(item[field]) if field else str(item) for p in pages for item in p[key]]
+
+            return run
+
+        def login_profile() -> bool:
+            try:
+                iam.get_login_profile(UserName=name)
+            except ClientError as error:
+                if error_code(error) == "NoSuchEntity":
+                    return False
+                raise
+            return True
+
+        def service_credentials() -> list[str]:
+            try:
+                creds = iam.list_service_specific_credentials(UserName=name)["ServiceSpecificCredentials"]
+            except (ResponseParserError, NotImplementedError):
+                # The emulator does not implement this call (an HTML 500 in server mode, a Python error
+                # in-process). Real IAM always answers it, so only the emulator ever lands here.
+                return []
+            return [c["ServiceSpecificCredentialId"] for c in creds]
+
+        jobs: dict[str, Callable[[], Any]] = {
+            "login_profile": login_profile,
+            "mfa_devices": listed("list_mfa_devices", "MFADevices", "SerialNumber"),
+            "access_keys": listed("list_access_keys", "AccessKeyMetadata", "AccessKeyId"),
+            "signing_certificates": listed("list_signing_certificates", "Certificates", "CertificateId"),
+            "ssh_public_keys": listed("list_ssh_public_keys", "SSHPublicKeys", "SSHPublicKeyId"),
+            "service_specific_credentials": service_credentials,
+            "groups": listed("list_groups_for_user", "Groups", "GroupName"),
+            "inline_policies": listed("list_user_policies", "PolicyNames", ""),
+            "attached_policies": listed("list_attached_user_policies", "AttachedPolicies", "PolicyArn"),
+        }
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            futures = {k: pool.submit(job) for k, job in jobs.items()}
+        found = {k: f.result() for k, f in futures.items()}
+        if pending_device and pending_device not in found["mfa_devices"]:
+            found["mfa_devices"].append(pending_device)
+        return Removed(user=name, **found)
+
+    def offboard(self, user_name: str, actor: Actor, *, dry_run: bool) -> Removed:
+        """Remove everything IAM requires gone before DeleteUser, then the user; or only list it."""
+        try:
+            return self._offboard(user_name, actor, dry_run=dry_run)
+        except Exception as error:
+            self._record_failure(actor, "offboard", user_name, error)
+            raise
+
+    def _offboard(self, user_name: str, actor: Actor, *, dry_run: bool) -> Removed:
+        record, user = self._managed(user_name)
+        name = user["UserName"]
+        enrollment = self._store.get_link(record.enrollment_id) if record and record.enrollment_id else None
+        pending = (
+            str(enrollment.extra["serial_number"])
+            if enrollment and "serial_number" in enrollment.extra
+            else None
+        )
+        removed = self._inventory(name, pending)
+        if dry_run:
+            self._store.record(self._trail(actor, "offboard_dry_run", name, "ok"))
+            return removed
+
+        iam = self._iam
+        # IAM refuses DeleteUser while anything below is attached (the emulator does not): keep the order.
+        steps: list[tuple[str, Callable[[], Any]]] = []
+        if removed.login_profile:
+            steps.append(("DeleteLoginProfile", lambda: iam.delete_login_profile(UserName=name)))
+        for serial in removed.mfa_devices:
+            if serial != pending:
+                steps.append(
+                    (
+                        f"DeactivateMFADevice({serial})",
+                        partial(iam.deactivate_mfa_device, UserName=name, SerialNumber=serial),
+                    )
+                )
+            if ":mfa/" in serial:  # virtual devices are deleted too; hardware ones only deactivated
+                steps.append(
+                    (
+                        f"DeleteVirtualMFADevice({serial})",
+                        partial(iam.delete_virtual_mfa_device, SerialNumber=serial),
+                    )
+                )
+        for key in removed.access_keys:
+            steps.append(
+                (f"DeleteAccessKey({key})", partial(iam.delete_access_key, UserName=name, AccessKeyId=key))
+            )
+        for cert in removed.signing_certificates:
+            steps.append(
+                (
+                    f"DeleteSigningCertificate({cert})",
+                    partial(iam.delete_signing_certificate, UserName=name, CertificateId=cert),
+                )
+            )
+        for ssh in removed.ssh_public_keys:
+            steps.append(
+                (
+                    f"DeleteSSHPublicKey({ssh})",
+                    partial(iam.delete_ssh_public_key, UserName=name, SSHPublicKeyId=ssh),
+                )
+            )
+        for cred in removed.service_specific_credentials:
+            steps.append(
+                (
+                    f"DeleteServiceSpecificCredential({cred})",
+                    partial(
+                        iam.delete_service_specific_credential,
+                        UserName=name,
+                        ServiceSpecificCredentialId=cred,
+                    ),
+                )
+            )
+        for group in removed.groups:
+            steps.append(
+                (
+                    f"RemoveUserFromGroup({group})",
+                    partial(iam.remove_user_from_group, UserName=name, GroupName=group),
+                )
+            )
+        for policy in removed.inline_policies:
+            steps.append(
+                (
+                    f"DeleteUserPolicy({policy})",
+                    partial(iam.delete_user_policy, UserName=name, PolicyName=policy),
+                )
+            )
+        for arn in removed.attached_policies:
+            steps.append(
+                (f"DetachUserPolicy({arn})", partial(iam.detach_user_policy, UserName=name, PolicyArn=arn))
+            )
+        steps.append(("DeleteUser", lambda: iam.delete_user(UserName=name)))
+        for step, call in steps:
+            try:
+                retry_eventual(call)
+            except ClientError as error:
+                if error_code(error) == "NoSuchEntity":
+                    continue  # already gone: offboarding is idempotent
+                raise AwsStepFailed(
+                    step,
+                    error_code(error),
+                    f"Offboarding {name} stopped at {step} ({error_code(error)}); the user still exists. "
+                    "Run it again once the cause is fixed.",
+                ) from error
+
+        items = [
+            self._store.delete_key("user", name.lower()),
+            self._store.trail_put(self._trail(actor, "offboard", name, "ok")),
+        ]
+        if record is not None:
+            items += [
+                self._store.delete_key("link", i) for i in (record.bundle_id, record.enrollment_id) if i
+            ]
+        self._store.transact(items)
+        return removed

@@ -1,0 +1,67 @@
+"""The local twin of the API's resource policy: it reads `policies/api-gateway.json` itself.
+
+Only what that file uses is understood (Allow/Deny on `execute-api:Invoke` with `Bool[IfExists]` and
+`NumericGreaterThan[IfExists]` on the MFA keys); anything else fails loudly at load, so the local gate
+can never silently drift from what the deployed API enforces.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+POLICY_FILE = Path(__file__).resolve().parent.parent / "policies" / "api-gateway.json"
+_KEYS = {"aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge"}
+_OPERATORS = {"Bool", "BoolIfExists", "NumericGreaterThan", "NumericGreaterThanIfExists"}
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _condition_holds(operator: str, actual: str | None, expected: str) -> bool:
+    if actual is None:
+        return operator.endswith("IfExists")
+    if operator.startswith("Bool"):
+        return actual.lower() == expected.lower()
+    return float(actual) > float(expected)
+
+
+@dataclass(frozen=True)
+class ResourcePolicyGate:
+    """Decides, like API Gateway would, whether a request may reach the Lambda."""
+
+    statements: tuple[dict[str, Any], ...]
+
+    @classmethod
+    def from_file(cls, path: Path = POLICY_FILE) -> ResourcePolicyGate:
+        """Load and check the policy file."""
+        statements = tuple(json.loads(path.read_text())["Statement"])
+        for s in statements:
+            if _as_list(s["Action"]) != ["execute-api:Invoke"] or s["Effect"] not in ("Allow", "Deny"):
+                raise ValueError(f"local gate cannot evaluate statement {s.get('Sid')}")
+            for operator, pairs in s.get("Condition", {}).items():
+                if operator not in _OPERATORS or not set(pairs) <= _KEYS:
+                    raise ValueError(f"local gate cannot evaluate condition {operator} {sorted(pairs)}")
+        return cls(statements)
+
+    def allows(self, method: str, path: str, context: dict[str, str]) -> bool:
+        """Whether `method path` is allowed for a request with these condition keys."""
+        resource = f"execute-api:/api/{method}{path}"
+
+        def applies(s: dict[str, Any]) -> bool:
+            if not any(fnmatch.fnmatchcase(resource, r) for r in _as_list(s["Resource"])):
+                return False
+            return all(
+                _condition_holds(op, context.get(key), str(expected))
+                for op, pairs in s.get("Condition", {}).items()
+                for key, expected in pairs.items()
+            )
+
+        matching = [s for s in self.statements if applies(s)]
+        return any(s["Effect"] == "Allow" for s in matching) and not any(
+            s["Effect"] == "Deny" for s in matching
+        )

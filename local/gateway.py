@@ -1,0 +1,127 @@
+"""The local API Gateway: `chalice local`'s gateway plus the dev identity and the MFA gate.
+
+`chalice local` cannot check SigV4, so here (and only here) the caller comes from `X-Dev-Caller` and
+the session's MFA state from `X-Dev-Mfa`. The headers are turned into `requestContext.identity` — which
+in AWS only API Gateway writes — and removed, so the app never reads them. A Lambda invocation carrying
+these headers gets them ignored (tests/functional/test_dev_identity.py proves it).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import warnings
+from http.server import HTTPServer
+from typing import Any
+
+from chalice.app import Chalice, IAMAuthorizer
+from chalice.config import Config
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    LocalChalice,
+    LocalGateway,
+    LocalGatewayException,
+    ThreadedHTTPServer,
+)
+
+from chalicelib import aws
+from chalicelib.services.identity import LOCAL_MFA_KEY
+from local.gate import ResourcePolicyGate
+
+# chalice local warns that it cannot check IAM auth; this gateway does that job, so the warning misleads.
+warnings.filterwarnings("ignore", message="IAMAuthorizer is not a supported in local mode")
+
+LONG_TERM_KEY = "AKIALOCALDEVCALLER00"
+TEMPORARY_KEY = "ASIALOCALDEVCALLER00"
+
+
+class GatewayError(LocalGatewayException):
+    """A refusal by the local gateway, in the API's error shape."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        body = json.dumps({"error": {"code": code, "message": message}}).encode()
+        super().__init__({"Content-Type": "application/json"}, body)
+        self.CODE = status
+
+
+@functools.cache
+def _account_id() -> str:
+    return aws.sts().get_caller_identity()["Account"]
+
+
+def _user_arn(user_name: str) -> str:
+    try:
+        return aws.iam().get_user(UserName=user_name)["User"]["Arn"]
+    except Exception:
+        # Unknown users still get an ARN: the app then refuses them, exactly as it would in AWS.
+        return f"arn:aws:iam::{_account_id()}:user/{user_name}"
+
+
+class DevGateway(LocalGateway):
+    """A LocalGateway that authenticates with dev headers and enforces the resource policy file."""
+
+    def __init__(self, app_object: Chalice, config: Config, gate: ResourcePolicyGate) -> None:
+        super().__init__(app_object, config)
+        self._gate = gate
+
+    def _generate_lambda_event(
+        self, method: str, path: str, headers: dict[str, Any], body: bytes | None
+    ) -> dict[str, Any]:
+        headers = {k.lower(): v for k, v in headers.items()}
+        caller = headers.pop("x-dev-caller", None)
+        mfa = headers.pop("x-dev-mfa", None)
+        event: dict[str, Any] = super()._generate_lambda_event(method, path, headers, body)
+        context = event["requestContext"]
+        route = self._app_object.routes.get(context["resourcePath"], {}).get(method)
+        if route is None or not isinstance(route.authorizer, IAMAuthorizer):
+            return event
+        if not caller:
+            raise GatewayError(
+                401, "missing_authentication", "Set X-Dev-Caller to an IAM user name (local only)."
+            )
+        if mfa is not None and mfa.lower() not in ("true", "false"):
+            raise GatewayError(400, "invalid_request", "X-Dev-Mfa must be true or false.")
+        condition_keys = {} if mfa is None else {"aws:MultiFactorAuthPresent": mfa.lower()}
+        if not self._gate.allows(method, context["path"], condition_keys):
+            raise GatewayError(403, "mfa_required", "Sign in with MFA to use this endpoint.")
+        identity = context["identity"]
+        identity["userArn"] = _user_arn(caller)
+        identity["caller"] = caller
+        identity["accessKey"] = LONG_TERM_KEY if mfa is None else TEMPORARY_KEY
+        if mfa is not None:
+            identity[LOCAL_MFA_KEY] = mfa.lower()
+        return event
+
+
+class DevRequestHandler(ChaliceRequestHandler):
+    """chalice local's request handler, with the dev gateway."""
+
+    def __init__(
+        self,
+        request: Any,
+        client_address: Any,
+        server: HTTPServer,
+        app_object: Chalice,
+        config: Config,
+        gate: ResourcePolicyGate,
+    ) -> None:
+        self.local_gateway = DevGateway(app_object, config, gate)
+        # Skip ChaliceRequestHandler.__init__ (it would build a plain LocalGateway).
+        super(ChaliceRequestHandler, self).__init__(request, client_address, server)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Paths carry no secrets (tokens travel in bodies and fragments), so the default access log is fine.
+        super().log_message(format, *args)
+
+
+def make_server(app_object: Chalice, host: str, port: int) -> ThreadedHTTPServer:
+    """A threaded server for the app; each request gets its own `current_request` (LocalChalice)."""
+    if not isinstance(app_object, LocalChalice):
+        CustomLocalChalice.__bases__ = (LocalChalice, app_object.__class__)
+        app_object.__class__ = CustomLocalChalice
+    config = Config(chalice_stage="dev", config_from_disk={}, user_provided_params={})
+    handler = functools.partial(
+        DevRequestHandler, app_object=app_object, config=config, gate=ResourcePolicyGate.from_file()
+    )
+    return ThreadedHTTPServer((host, port), handler)

@@ -1,0 +1,78 @@
+"""`make run`: an emulated AWS on 127.0.0.1, bootstrapped, and the API served beside it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+from typing import Any
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_emulator() -> Any:
+    """Start moto in this process, bound to 127.0.0.1, and point every AWS client at it."""
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # AdministratorAccess, ReadOnlyAccess exist
+    from moto.server import ThreadedMotoServer
+
+    port = int(os.environ.get("MOTO_PORT") or free_port())
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per emulated AWS call is noise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+    return server
+
+
+def main() -> None:
+    """Start (or reuse) the emulator, bootstrap it, and serve the API until interrupted."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        os.environ.setdefault(key, value)
+    port = int(os.environ.get("PORT", "8000"))
+    emulator = None if os.environ.get("AWS_ENDPOINT_URL") else start_emulator()
+
+    from app import app
+    from chalicelib import aws
+    from chalicelib.config import settings
+    from local.bootstrap import ADMIN_USER, bootstrap
+    from local.gateway import make_server
+
+    account_id = aws.sts().get_caller_identity()["Account"]
+    bootstrap(aws.iam(), aws.dynamodb(), settings(), account_id)
+    server = make_server(app, "127.0.0.1", port)
+    base = f"http://127.0.0.1:{port}"
+    print(
+        f"""
+iam-onboarding is running on {base}  (emulated AWS at {os.environ["AWS_ENDPOINT_URL"]})
+Try:
+  curl -s -X POST {base}/admin/users -H 'X-Dev-Caller: {ADMIN_USER}' -H 'X-Dev-Mfa: true' \\
+       -H 'Content-Type: application/json' -d '{{"user_name": "alice", "groups": ["developer"]}}'
+  curl -s {base}/admin/users -H 'X-Dev-Caller: {ADMIN_USER}' -H 'X-Dev-Mfa: true'
+  curl -s -X POST {base}/onboarding/credentials -H 'Content-Type: application/json' \\
+       -d '{{"token": "<the part of bundle.url after #>"}}'
+  curl -s {base}/openapi.json
+Ctrl-C stops it.""",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        if emulator is not None:
+            emulator.stop()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
