@@ -21,9 +21,24 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
+import moto.iam.models
+
 from chalicelib import aws
-from chalicelib.config import settings
+from chalicelib.config import load_groups_manifest, settings
 from chalicelib.services import account
+
+
+def _trim_managed_policies() -> None:
+    """Load only the AWS managed policies the product attaches, not all ~1,300 (most of a second a test).
+
+    The policies kept are moto's own copies, unchanged.
+    """
+    wanted = {arn.rsplit("/", 1)[1] for g in load_groups_manifest().values() for arn in g.managed_policy_arns}
+    data = json.loads(moto.iam.models.aws_managed_policies_data)
+    moto.iam.models.aws_managed_policies_data = json.dumps({k: v for k, v in data.items() if k in wanted})
+
+
+_trim_managed_policies()
 
 ACCOUNT_ID = "123456789012"
 
