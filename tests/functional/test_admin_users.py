@@ -265,4 +265,13 @@ def test_an_unknown_route_answers_in_the_api_error_shape(api: Api) -> None:
 def test_an_unsupported_method_answers_in_the_api_error_shape(api: Api) -> None:
     reply = api.as_admin("PUT", "/admin/users")
 
-    assert reply.status == 405 and reply.body["error"]["message"]
+    assert reply.status == 405 and reply.body["error"]["code"] == "method_not_allowed"
+    assert set(reply.headers["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+def test_a_percent_encoded_user_name_is_decoded_as_api_gateway_does(api: Api) -> None:
+    create(api, "a=b@c")
+
+    reply = api.as_admin("GET", "/admin/users/a%3Db%40c")
+
+    assert (reply.status, reply.body["user_name"]) == (200, "a=b@c")

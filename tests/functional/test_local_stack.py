@@ -110,3 +110,9 @@ def test_concurrent_requests_each_see_their_own_body(stack: str) -> None:
         )
 
     assert [body["user_name"] for _, body in replies] == names
+
+
+def test_a_method_the_api_does_not_know_gets_a_405_in_the_api_error_shape(stack: str) -> None:
+    status, body = request(stack, "QUERY", "/admin/users", **ADMIN)
+
+    assert (status, body["error"]["code"]) == (405, "method_not_allowed")
