@@ -26,6 +26,7 @@ import moto.iam.models
 from chalicelib import aws
 from chalicelib.config import load_groups_manifest, settings
 from chalicelib.services import account
+from local.emulator import make_dynamodb_writes_atomic
 
 
 def _trim_managed_policies() -> None:
@@ -39,6 +40,7 @@ def _trim_managed_policies() -> None:
 
 
 _trim_managed_policies()
+make_dynamodb_writes_atomic()
 
 ACCOUNT_ID = "123456789012"
 
