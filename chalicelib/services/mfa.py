@@ -36,7 +36,7 @@ from chalicelib.errors import (
 from chalicelib.models import Link, OnboardingState
 from chalicelib.models.mfa import MfaStart, MfaVerified
 from chalicelib.services import account, sealing
-from chalicelib.services.bundles import new_enrollment
+from chalicelib.services.bundles import new_enrollment, pending_serial
 from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEntry, UserRecord, rfc3339
 from chalicelib.services.users import Actor, find_managed_user, step_failed
 
@@ -52,8 +52,6 @@ DRIFT_STEPS = 1
 ISSUER = "Amazon Web Services"
 _CODE = re.compile(r"[0-9]{6}")
 _BASE32 = re.compile(r"[A-Z2-7]+=*")
-# The link attribute that names the pending device; offboarding (services/users.py) reads it too.
-PENDING_SERIAL = "serial_number"
 
 
 def seed_text(raw: bytes | str) -> str:
@@ -86,12 +84,6 @@ def qr_svg(uri: str) -> str:
     import segno  # only enrollment draws QR codes: keep it off every other cold start
 
     return str(segno.make(uri, error="m").svg_inline(scale=4))
-
-
-def pending_serial(link: LinkRecord | None) -> str | None:
-    """The serial of the device an enrollment link is waiting to enable, if enrollment was started."""
-    serial = link.extra.get(PENDING_SERIAL) if link else None
-    return str(serial) if serial else None
 
 
 def aws_failure(action: str, step: str, error: ClientError, after: str) -> ProductError:

@@ -406,3 +406,18 @@ def test_an_unexpected_iam_error_names_the_step(
 
     assert (reply.status, reply.body["error"]["code"]) == (502, "aws_error")
     assert "CreateVirtualMFADevice (AccessDenied)" in reply.body["error"]["message"]
+
+
+def test_claiming_reissued_credentials_replaces_a_started_enrollment_without_an_orphan(
+    api: Api, clock: Clock
+) -> None:
+    old = enrollment_token(api)
+    start(api, old)
+    reissued = api.as_admin("POST", "/admin/users/alice/credentials").body["bundle"]["url"]
+
+    claimed = api.call("POST", "/onboarding/credentials", {"token": token_of(reissued)})
+
+    assert claimed.status == 200
+    assert virtual_devices() == []
+    assert api.call("POST", "/onboarding/mfa", {"token": old}).status == 410
+    assert enroll(api, clock, claimed.body["enrollment"]["token"]) in enabled_devices()
