@@ -148,7 +148,11 @@ class MfaEnrollment:
                 action, "CreateVirtualMFADevice", error, "Nothing changed; start again."
             ) from error
         serial = device["VirtualMFADevice"]["SerialNumber"]
-        secret = seed_text(device["VirtualMFADevice"]["Base32StringSeed"])
+        try:
+            secret = seed_text(device["VirtualMFADevice"]["Base32StringSeed"])
+        except ValueError:
+            self._delete_device_quietly(serial)
+            raise
 
         try:
             self._store.set_pending_device(
@@ -187,7 +191,7 @@ class MfaEnrollment:
             )
         # IAM checks the codes too, but the emulator accepts any: ours is the check a test can trust.
         if not codes_match(secret, code1, code2, self._clock()):
-            self._count_failure(link, serial)
+            self._count_failure(link)
 
         try:
             retry_eventual(
@@ -200,7 +204,7 @@ class MfaEnrollment:
         except ClientError as error:
             code = error_code(error)
             if code == "InvalidAuthenticationCode":
-                self._count_failure(link, serial)
+                self._count_failure(link)
             if code == "EntityAlreadyExists":
                 raise MfaAlreadyEnabled(
                     "This device is enabled already. Sign out, then sign in with your password and a code."
@@ -371,7 +375,7 @@ class MfaEnrollment:
             raise LinkExpired()
         return link
 
-    def _count_failure(self, link: LinkRecord, serial: str) -> NoReturn:
+    def _count_failure(self, link: LinkRecord) -> NoReturn:
         """Count a wrong pair of codes; the last allowed one spends the enrollment."""
         try:
             attempts = self._store.count_failed_attempt(link.link_id, self._clock(), MAX_ATTEMPTS)
