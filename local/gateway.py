@@ -65,6 +65,21 @@ class DevGateway(LocalGateway):
         super().__init__(app_object, config)
         self._gate = gate
 
+    def handle_request(
+        self, method: str, path: str, headers: dict[str, Any], body: bytes | None
+    ) -> dict[str, Any]:
+        """Route like API Gateway; its refusals of unknown routes get the API's error shape too."""
+        try:
+            response: dict[str, Any] = super().handle_request(method, path, headers, body)
+        except GatewayError:
+            raise
+        except LocalGatewayException as error:
+            # API Gateway answers an unknown route with 403 "Missing Authentication Token".
+            raise GatewayError(
+                403, "missing_authentication_token", "No such route; see /openapi.json."
+            ) from error
+        return response
+
     def _generate_lambda_event(
         self, method: str, path: str, headers: dict[str, Any], body: bytes | None
     ) -> dict[str, Any]:
