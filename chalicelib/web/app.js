@@ -390,7 +390,10 @@
   // Step 2 -------------------------------------------------------------------------------------------
 
   function svgDataUrl(svg) {
-    const bytes = new TextEncoder().encode(svg);
+    // Shown as an image, never inserted as markup: an image cannot run script. An image needs the SVG
+    // namespace, which SVG written for inlining into HTML leaves out.
+    const standalone = /<svg[^>]*\sxmlns=/.test(svg) ? svg : svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"');
+    const bytes = new TextEncoder().encode(standalone);
     let binary = "";
     for (const b of bytes) binary += String.fromCharCode(b);
     return `data:image/svg+xml;base64,${btoa(binary)}`;
