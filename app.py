@@ -11,6 +11,7 @@ from chalicelib.api.admin import admin
 from chalicelib.api.docs import docs
 from chalicelib.api.http import reshape_chalice_errors
 from chalicelib.api.onboarding import onboarding
+from chalicelib.api.session import session
 from chalicelib.api.web import web
 
 app = Chalice(app_name="iam-onboarding")
@@ -21,4 +22,5 @@ app.register_middleware(reshape_chalice_errors, "http")
 app.register_blueprint(admin)
 app.register_blueprint(onboarding)
 app.register_blueprint(docs)
+app.register_blueprint(session)
 app.register_blueprint(web)

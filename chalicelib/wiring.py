@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib import aws
 from chalicelib.config import settings
+from chalicelib.services.mfa import MfaEnrollment
 from chalicelib.services.store import StateStore
 from chalicelib.services.users import Provisioner
 
@@ -16,3 +17,8 @@ def store() -> StateStore:
 def provisioner() -> Provisioner:
     """The user provisioner of this deployment."""
     return Provisioner(aws.iam(), store(), settings())
+
+
+def mfa() -> MfaEnrollment:
+    """MFA enrollment, enrollment links and MFA resets of this deployment."""
+    return MfaEnrollment(aws.iam(), store(), settings())
