@@ -495,6 +495,12 @@
       busyWhile($("verify-button"), verifyCodes);
     });
 
+    // Pasting a link into a tab that already shows this page changes only the fragment, which loads
+    // nothing: start over as if the link had been opened afresh.
+    window.addEventListener("hashchange", () => {
+      if (window.location.hash.length > 1) window.location.reload();
+    });
+
     applyLanguage(preferredLanguage());
 
     // Take the token out of the address bar before anything else can see it (history, screenshots,

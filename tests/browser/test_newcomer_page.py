@@ -159,6 +159,18 @@ def test_a_network_failure_says_to_retry_and_the_link_still_works_afterwards(
     expect(page.get_by_role("heading", name="Step 1: your credentials")).to_be_focused()
 
 
+def test_a_second_link_pasted_into_the_same_tab_is_picked_up(stack: Stack, open_page: Any) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"])
+    show_credentials(page)
+    second = stack.new_user()
+
+    page.goto(second["bundle"]["url"])
+    claimed = show_credentials(page)
+
+    assert claimed["user_name"] == second["user_name"]
+    assert page.url == f"{stack.base}/onboard"
+
+
 def test_a_page_without_a_token_says_to_open_the_link_from_the_admin(stack: Stack, open_page: Any) -> None:
     page = open_page(f"{stack.base}/")
 
@@ -219,11 +231,20 @@ def test_the_code_fields_are_labelled_numeric_one_time_code_inputs(stack: Stack,
         expect(field).to_have_attribute("pattern", "[0-9]{6}")
 
 
-def test_the_page_fits_a_phone_screen_without_sideways_scrolling(stack: Stack, open_page: Any) -> None:
+def test_every_step_fits_a_phone_screen_without_sideways_scrolling(stack: Stack, open_page: Any) -> None:
     page = open_page(stack.new_user()["bundle"]["url"], viewport=PHONE)
+    widths = [page.evaluate("document.documentElement.scrollWidth")]
     show_credentials(page)
+    widths.append(page.evaluate("document.documentElement.scrollWidth"))
+    code1, code2 = consecutive_codes(start_mfa(page))
+    widths.append(page.evaluate("document.documentElement.scrollWidth"))
+    page.get_by_label("First code").fill(code1)
+    page.get_by_label("Next code").fill(code2)
+    page.get_by_role("button", name="Turn on MFA").click()
+    expect(page.get_by_role("heading", name="Step 3: sign in")).to_be_visible()
+    widths.append(page.evaluate("document.documentElement.scrollWidth"))
 
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert widths == [PHONE["width"]] * 4
 
 
 # MFA: needs POST /onboarding/mfa and /onboarding/mfa/verify.
@@ -335,6 +356,7 @@ def test_an_enrollment_link_opens_at_the_mfa_step_and_enrolls(stack: Stack, open
     assert page.url == f"{stack.base}/enroll"
 
     page.get_by_role("button", name="QR コードを表示する").click()
+    expect(page.locator("#secret")).not_to_be_empty()
     code1, code2 = consecutive_codes(page.locator("#secret").inner_text().replace(" ", ""))
     page.get_by_label("1 つ目のコード").fill(code1)
     page.get_by_label("次のコード").fill(code2)
