@@ -309,11 +309,16 @@
     }
   }
 
-  function failure(reply, expiredKey) {
-    if (reply.status === 410) return expiredKey;
+  // What to tell the person when a call fails. A link the server refuses (used, expired, unknown or
+  // mangled in transit) needs a new link whatever the status; only the codes are theirs to fix.
+  function refused(reply) {
+    return reply.status >= 400 && reply.status < 500 && reply.status !== 429;
+  }
+
+  function failure(reply, { expired, invalid = expired }) {
     if (reply.code === "invalid_mfa_codes") return "errorWrongCodes";
-    if (reply.status === 400 && reply.code === "invalid_request") return "errorCodeFormat";
-    return "errorServer";
+    if (reply.status === 400 && reply.code === "invalid_request") return invalid;
+    return refused(reply) ? expired : "errorServer";
   }
 
   // Step 1 -------------------------------------------------------------------------------------------
@@ -321,8 +326,8 @@
   async function showCredentials() {
     const reply = await post("onboarding/credentials", { token: state.token });
     if (reply.status !== 200) {
-      say(failure(reply, "errorLinkExpired"));
-      if (reply.status === 410) $("show-credentials").hidden = true;
+      say(failure(reply, { expired: "errorLinkExpired" }));
+      if (refused(reply)) $("show-credentials").hidden = true;
       return;
     }
     clearMessage();
@@ -414,8 +419,8 @@
   async function startMfa() {
     const reply = await post("onboarding/mfa", { token: state.enrollmentToken });
     if (reply.status !== 200) {
-      say(failure(reply, "errorEnrollmentExpired"));
-      if (reply.status === 410) $("start-mfa").hidden = true;
+      say(failure(reply, { expired: "errorEnrollmentExpired" }));
+      if (refused(reply)) $("start-mfa").hidden = true;
       return;
     }
     clearMessage();
@@ -451,7 +456,7 @@
     }
     const reply = await post("onboarding/mfa/verify", { token: state.enrollmentToken, code1, code2 });
     if (reply.status !== 200) {
-      say(failure(reply, "errorEnrollmentExpired"));
+      say(failure(reply, { expired: "errorEnrollmentExpired", invalid: "errorCodeFormat" }));
       $("code1").value = "";
       $("code2").value = "";
       if (reply.status === 410) $("mfa-setup").hidden = true;

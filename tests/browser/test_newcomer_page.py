@@ -141,6 +141,18 @@ def test_a_used_link_says_to_ask_the_admin_for_a_new_one(stack: Stack, open_page
     expect(page.get_by_role("button", name="Show my credentials")).to_be_hidden()
 
 
+def test_a_link_mangled_in_transit_says_to_ask_the_admin_for_a_new_one(stack: Stack, open_page: Any) -> None:
+    page = open_page(f"{stack.base}/onboard#{'x' * 300}")
+
+    with page.expect_response("**/onboarding/credentials") as answer:
+        page.get_by_role("button", name="Show my credentials").click()
+
+    assert answer.value.status == 400
+    expect(page.get_by_role("alert")).to_have_text(
+        "This link has expired or was already used. Ask your admin for a new link."
+    )
+
+
 def test_a_network_failure_says_to_retry_and_the_link_still_works_afterwards(
     stack: Stack, open_page: Any
 ) -> None:
@@ -344,6 +356,46 @@ def test_two_equal_codes_are_refused_in_the_page_without_using_a_try(stack: Stac
         "then type it in the second box."
     )
     assert verifies == []
+
+
+def test_the_fifth_wrong_pair_says_to_ask_for_a_new_mfa_link(stack: Stack, open_page: Any) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"])
+    show_credentials(page)
+    start_mfa(page)
+    statuses = []
+
+    for _ in range(5):
+        page.get_by_label("First code").fill("111111")
+        page.get_by_label("Next code").fill("222222")
+        with page.expect_response("**/onboarding/mfa/verify") as answer:
+            page.get_by_role("button", name="Turn on MFA").click()
+        statuses.append(answer.value.status)
+
+    assert statuses == [400, 400, 400, 400, 410]
+    expect(page.get_by_role("alert")).to_have_text(
+        "This MFA setup link has expired or was used up. Ask your admin for a new MFA setup link."
+    )
+    expect(page.get_by_label("First code")).to_be_hidden()
+
+
+def test_a_server_failure_says_to_try_again_later(stack: Stack, open_page: Any) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"])
+    page.route(
+        "**/onboarding/credentials",
+        lambda route: route.fulfill(
+            status=500,
+            content_type="application/json",
+            body='{"error": {"code": "internal_error", "message": "Something went wrong."}}',
+        ),
+    )
+
+    page.get_by_role("button", name="Show my credentials").click()
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "Something went wrong on our side. Try again in a minute; if it keeps failing, ask your admin "
+        "for a new link."
+    )
+    expect(page.get_by_role("button", name="Show my credentials")).to_be_enabled()
 
 
 def test_an_enrollment_link_opens_at_the_mfa_step_and_enrolls(stack: Stack, open_page: Any) -> None:
