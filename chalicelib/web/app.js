@@ -306,6 +306,9 @@
       state.busy = false;
       button.disabled = false;
       button.removeAttribute("aria-busy");
+      if ($("status").textContent === t("working")) $("status").textContent = "";
+      // Disabling the button threw keyboard focus to the page body: give it back if nothing took it.
+      if (document.activeElement === document.body && button.offsetParent !== null) button.focus();
     }
   }
 

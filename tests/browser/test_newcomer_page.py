@@ -166,6 +166,7 @@ def test_a_network_failure_says_to_retry_and_the_link_still_works_afterwards(
         "Could not reach the server. Check your connection and try again. If it keeps failing, ask your "
         "admin for a new link."
     )
+    expect(button).to_be_focused()
     page.unroute("**/onboarding/credentials")
     show_credentials(page)
     expect(page.get_by_role("heading", name="Step 1: your credentials")).to_be_focused()
@@ -415,6 +416,30 @@ def test_an_enrollment_link_opens_at_the_mfa_step_and_enrolls(stack: Stack, open
     page.get_by_role("button", name="MFA を有効にする").click()
 
     expect(page.get_by_role("heading", name="ステップ 3: サインイン")).to_be_visible()
+    expect(page.locator("#done-console-url")).to_have_attribute("href", CONSOLE_URL)
+
+
+def test_new_credentials_for_someone_with_mfa_skip_the_mfa_step(stack: Stack, open_page: Any) -> None:
+    created = stack.new_user()
+    claimed = stack.call("POST", "/onboarding/credentials", {"token": token_of(created["bundle"]["url"])})[1]
+    enrollment = claimed["enrollment"]["token"]
+    code1, code2 = consecutive_codes(
+        stack.call("POST", "/onboarding/mfa", {"token": enrollment})[1]["secret"]
+    )
+    assert (
+        stack.call("POST", "/onboarding/mfa/verify", {"token": enrollment, "code1": code1, "code2": code2})[0]
+        == 200
+    )
+    status, reissued = stack.call("POST", f"/admin/users/{created['user_name']}/credentials", admin=True)
+    assert status == 200, reissued
+    page = open_page(reissued["bundle"]["url"])
+
+    show_credentials(page)
+    expect(page.get_by_text("MFA is already set up for your user.")).to_be_visible()
+    expect(page.get_by_role("button", name="Next: set up MFA")).to_be_hidden()
+    page.get_by_role("button", name="Next: sign in").click()
+
+    expect(page.get_by_role("heading", name="Step 3: sign in")).to_be_focused()
     expect(page.locator("#done-console-url")).to_have_attribute("href", CONSOLE_URL)
 
 
