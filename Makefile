@@ -41,7 +41,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-unit: venv
+unit: venv browser
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck unit
@@ -54,3 +54,15 @@ clean:
 
 fuzz: venv
 	$(BIN)/python -m local.fuzz
+
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser here); CI starts on a
+# clean Debian machine as root, so the suite installs it when it is missing.
+.PHONY: browser screenshots
+APT := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then $(APT) update -qq && $(APT) install -y -qq chromium; fi
+
+# Pictures of each step of the newcomer page for the README; Japanese needs a CJK font.
+screenshots: venv browser
+	@if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then $(APT) update -qq && $(APT) install -y -qq fonts-noto-cjk; fi
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots

@@ -12,6 +12,7 @@ from chalicelib.api.docs import docs
 from chalicelib.api.http import reshape_chalice_errors
 from chalicelib.api.onboarding import onboarding
 from chalicelib.api.session import session
+from chalicelib.api.web import web
 
 app = Chalice(app_name="iam-onboarding")
 app.log.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
@@ -22,3 +23,4 @@ app.register_blueprint(admin)
 app.register_blueprint(onboarding)
 app.register_blueprint(docs)
 app.register_blueprint(session)
+app.register_blueprint(web)

@@ -61,6 +61,11 @@ OPERATIONS: list[Operation] = [
         m.TokenRequest,
     ),
     Operation("GET", "/openapi.json", "This document", {200: None}),
+    Operation("GET", "/", "The newcomer's page (HTML)", {200: None}),
+    Operation("GET", "/onboard", "The newcomer's page for a credential link (HTML)", {200: None}),
+    Operation("GET", "/enroll", "The newcomer's page for an enrollment link (HTML)", {200: None}),
+    Operation("GET", "/static/app.js", "The page's script", {200: None}),
+    Operation("GET", "/static/style.css", "The page's style sheet", {200: None}),
 ]
 
 OPERATIONS += [

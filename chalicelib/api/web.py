@@ -1,0 +1,88 @@
+"""`GET /`, `/onboard`, `/enroll` and `/static/*`: the newcomer's page, served by the API itself.
+
+The page is static; the one-time token stays in the URL fragment (browsers never send it) until the
+page's script posts it in a request body. Strict headers keep the page out of frames, its URL out of
+`Referer` and any injected script from running.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from chalice.app import Blueprint, Response
+
+web = Blueprint(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        # The QR code arrives as SVG text and is shown through a data: URL, where it cannot run script.
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    # The page and its script change with each deployment and are tiny: never serve a stale copy.
+    "Cache-Control": "no-store",
+}
+
+_TYPES = {
+    "index.html": "text/html; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+    "style.css": "text/css; charset=utf-8",
+}
+
+
+@functools.cache
+def _asset(name: str) -> str:
+    """One file of `chalicelib/web/`, read on first use and kept for the warm container."""
+    return (WEB_DIR / name).read_text(encoding="utf-8")
+
+
+def _serve(name: str) -> Response:
+    return Response(
+        body=_asset(name), status_code=200, headers={**SECURITY_HEADERS, "Content-Type": _TYPES[name]}
+    )
+
+
+@web.route("/", methods=["GET"])
+def home() -> Response:
+    """The page without a link: it says to open the link from the admin."""
+    return _serve("index.html")
+
+
+@web.route("/onboard", methods=["GET"])
+def onboard() -> Response:
+    """The page a credential link opens (`/onboard#<token>`)."""
+    return _serve("index.html")
+
+
+@web.route("/enroll", methods=["GET"])
+def enroll() -> Response:
+    """The page an enrollment link opens (`/enroll#<token>`), straight at the MFA step."""
+    return _serve("index.html")
+
+
+@web.route("/static/app.js", methods=["GET"])
+def script() -> Response:
+    """The page's script."""
+    return _serve("app.js")
+
+
+@web.route("/static/style.css", methods=["GET"])
+def stylesheet() -> Response:
+    """The page's style sheet."""
+    return _serve("style.css")

@@ -1,0 +1,535 @@
+// The newcomer's page: claim the credentials, enroll a virtual MFA device, say what to do next.
+// The one-time token comes from the URL fragment (never sent to a server by the browser), is removed
+// from the address bar at once, and leaves this page only inside POST bodies.
+"use strict";
+
+(() => {
+  const STRINGS = {
+    en: {
+      pageTitle: "AWS account setup",
+      brand: "AWS account setup",
+      title: "Set up your AWS sign-in",
+      progress1: "Your credentials",
+      progress2: "MFA",
+      progress3: "Sign in",
+      nolinkTitle: "Open the link from your admin",
+      nolinkText:
+        "This page works only through the personal link your admin sent you. Open that link again, exactly " +
+        "as you received it. If it does not work, ask your admin for a new link.",
+      welcomeTitle: "Step 1: your credentials",
+      welcomeText:
+        "Your admin created an AWS account user for you. This page shows your user name and first password, " +
+        "then helps you set up multi-factor authentication (MFA) with an app on your phone.",
+      welcomeOnce:
+        "The credentials can be shown only once. Have a password manager or a safe place ready, then press the button.",
+      showCredentials: "Show my credentials",
+      credentialsTitle: "Step 1: your credentials",
+      credentialsSave:
+        "Save these now: this page cannot show them again. Do not send them by chat or mail.",
+      userName: "User name",
+      password: "Password",
+      consoleLink: "Console sign-in link",
+      copy: "Copy",
+      copyUserName: "Copy user name",
+      copyPassword: "Copy password",
+      copyConsoleLink: "Copy console sign-in link",
+      copySecret: "Copy secret key",
+      copied: "Copied.",
+      copyFailed: "Copying did not work: select the text and copy it yourself.",
+      downloadCsv: "Download credentials.csv",
+      passwordChangeLater:
+        "This is a first password: AWS asks you to choose your own the first time you sign in.",
+      mfaNext: "Next, set up MFA. Without it, your user can do nothing in AWS.",
+      toMfa: "Next: set up MFA",
+      mfaPresent: "MFA is already set up for your user.",
+      toDone: "Next: sign in",
+      mfaTitle: "Step 2: set up MFA",
+      mfaIntro:
+        "You need an authenticator app on your phone. It shows a new 6-digit code every 30 seconds; AWS " +
+        "asks for one each time you sign in.",
+      mfaApps:
+        "For example Google Authenticator, Microsoft Authenticator, Authy or 1Password. Install one now if " +
+        "you have none, then press the button.",
+      startMfa: "Show the QR code",
+      scanTitle: "Scan the QR code",
+      scanText: "In your authenticator app, add an account and scan this code.",
+      qrAlt: "QR code to add your AWS account to an authenticator app",
+      openInApp: "On this phone? Open it in your authenticator app instead",
+      keyTitle: "Or type the key",
+      keyText: "If you cannot scan, add the account by typing this secret key (spaces do not matter):",
+      codesTitle: "Type two codes in a row",
+      codesText:
+        "Type the code your app shows now, wait until it changes, then type the new code.",
+      code1: "First code",
+      code2: "Next code",
+      codesHint: "Each code has 6 digits.",
+      verify: "Turn on MFA",
+      doneTitle: "Step 3: sign in",
+      doneIntro: "MFA is on. Finish with a first sign-in:",
+      doneSignOut: "If you are signed in to the AWS console already, sign out.",
+      doneOpen: "Open the console sign-in link:",
+      doneSignIn:
+        "Sign in with your user name and password (the password from step 1, or your own if you changed it).",
+      doneCode: "When asked for an MFA code, type the code your authenticator app shows now.",
+      doneNewPassword:
+        "On your first sign-in, AWS asks you to choose a new password: pick a long one and keep it in a password manager.",
+      doneLostPhone: "Lost or changed phone? Ask your admin to reset your MFA; you will get a new link.",
+      working: "Working…",
+      errorLinkExpired:
+        "This link has expired or was already used. Ask your admin for a new link.",
+      errorEnrollmentExpired:
+        "This MFA setup link has expired or was used up. Ask your admin for a new MFA setup link.",
+      errorWrongCodes:
+        "Those codes did not work. Wait until your app shows a new code, type it in the first box, then " +
+        "wait for the next code and type it in the second box. Check that the app shows this account " +
+        "(scanned from this page, not an older one). After 5 wrong tries you need a new link.",
+      errorCodeFormat: "Type two codes of 6 digits each.",
+      errorSameCodes:
+        "The two codes must be different: wait until the app shows a new code, then type it in the second box.",
+      errorNetwork:
+        "Could not reach the server. Check your connection and try again. If it keeps failing, ask your " +
+        "admin for a new link.",
+      errorServer:
+        "Something went wrong on our side. Try again in a minute; if it keeps failing, ask your admin for a new link.",
+      csvSaved: "credentials.csv is in your downloads.",
+    },
+    ja: {
+      pageTitle: "AWS アカウントの設定",
+      brand: "AWS アカウントの設定",
+      title: "AWS へのサインインを設定しましょう",
+      progress1: "認証情報",
+      progress2: "MFA",
+      progress3: "サインイン",
+      nolinkTitle: "管理者から届いたリンクを開いてください",
+      nolinkText:
+        "このページは、管理者から届いたあなた専用のリンクからのみ使えます。受け取ったリンクをそのままもう一度" +
+        "開いてください。うまくいかない場合は、管理者に新しいリンクを依頼してください。",
+      welcomeTitle: "ステップ 1: 認証情報",
+      welcomeText:
+        "管理者があなたの AWS ユーザーを作成しました。このページでユーザー名と初期パスワードを確認し、" +
+        "スマートフォンのアプリで多要素認証 (MFA) を設定します。",
+      welcomeOnce:
+        "認証情報は一度しか表示できません。パスワードマネージャーなど安全な保管場所を用意してから、ボタンを押してください。",
+      showCredentials: "認証情報を表示する",
+      credentialsTitle: "ステップ 1: 認証情報",
+      credentialsSave:
+        "今すぐ保存してください。このページでは二度と表示できません。チャットやメールで送らないでください。",
+      userName: "ユーザー名",
+      password: "パスワード",
+      consoleLink: "コンソールのサインインリンク",
+      copy: "コピー",
+      copyUserName: "ユーザー名をコピー",
+      copyPassword: "パスワードをコピー",
+      copyConsoleLink: "コンソールのサインインリンクをコピー",
+      copySecret: "シークレットキーをコピー",
+      copied: "コピーしました。",
+      copyFailed: "コピーできませんでした。テキストを選択して手動でコピーしてください。",
+      downloadCsv: "credentials.csv をダウンロード",
+      passwordChangeLater:
+        "これは初期パスワードです。初めてサインインするときに、自分のパスワードに変更するよう求められます。",
+      mfaNext: "次に MFA を設定します。MFA を設定するまで、AWS では何もできません。",
+      toMfa: "次へ: MFA を設定する",
+      mfaPresent: "あなたのユーザーには MFA が設定済みです。",
+      toDone: "次へ: サインイン",
+      mfaTitle: "ステップ 2: MFA の設定",
+      mfaIntro:
+        "スマートフォンに認証アプリが必要です。アプリには 30 秒ごとに新しい 6 桁のコードが表示され、" +
+        "サインインのたびに AWS がそのコードを求めます。",
+      mfaApps:
+        "例: Google Authenticator、Microsoft Authenticator、Authy、1Password。まだ入っていなければ今インストールし、" +
+        "ボタンを押してください。",
+      startMfa: "QR コードを表示する",
+      scanTitle: "QR コードを読み取る",
+      scanText: "認証アプリでアカウントを追加し、このコードを読み取ってください。",
+      qrAlt: "認証アプリに AWS アカウントを追加するための QR コード",
+      openInApp: "このスマートフォンで開いていますか? 代わりに認証アプリで開く",
+      keyTitle: "またはキーを入力する",
+      keyText: "読み取れない場合は、このシークレットキーを入力してアカウントを追加してください (空白は無視されます):",
+      codesTitle: "連続する 2 つのコードを入力する",
+      codesText: "アプリに今表示されているコードを入力し、コードが切り替わるのを待ってから、新しいコードを入力してください。",
+      code1: "1 つ目のコード",
+      code2: "次のコード",
+      codesHint: "コードはそれぞれ 6 桁の数字です。",
+      verify: "MFA を有効にする",
+      doneTitle: "ステップ 3: サインイン",
+      doneIntro: "MFA が有効になりました。最後に一度サインインしてください:",
+      doneSignOut: "すでに AWS コンソールにサインインしている場合は、サインアウトします。",
+      doneOpen: "コンソールのサインインリンクを開きます:",
+      doneSignIn:
+        "ユーザー名とパスワード (ステップ 1 のパスワード、または変更済みなら自分のパスワード) でサインインします。",
+      doneCode: "MFA コードを求められたら、認証アプリに今表示されているコードを入力します。",
+      doneNewPassword:
+        "初回サインイン時は新しいパスワードの設定を求められます。長いパスワードにして、パスワードマネージャーに保存してください。",
+      doneLostPhone:
+        "スマートフォンをなくした・機種変更した場合は、管理者に MFA のリセットを依頼してください。新しいリンクが届きます。",
+      working: "処理中…",
+      errorLinkExpired: "このリンクは有効期限が切れているか、すでに使われています。管理者に新しいリンクを依頼してください。",
+      errorEnrollmentExpired:
+        "この MFA 設定リンクは有効期限が切れているか、使い切られています。管理者に新しい MFA 設定リンクを依頼してください。",
+      errorWrongCodes:
+        "コードが正しくありません。アプリに新しいコードが表示されるのを待って 1 つ目の欄に入力し、" +
+        "次のコードに切り替わったら 2 つ目の欄に入力してください。アプリのアカウントが、古いものではなく" +
+        "このページで読み取ったものか確認してください。5 回間違えると新しいリンクが必要になります。",
+      errorCodeFormat: "6 桁のコードを 2 つ入力してください。",
+      errorSameCodes:
+        "2 つのコードは別のものです。アプリに新しいコードが表示されるのを待ち、それを 2 つ目の欄に入力してください。",
+      errorNetwork:
+        "サーバーに接続できませんでした。接続を確認してもう一度お試しください。何度も失敗する場合は、管理者に新しいリンクを依頼してください。",
+      errorServer:
+        "サーバー側で問題が発生しました。少し待ってから再度お試しください。何度も失敗する場合は、管理者に新しいリンクを依頼してください。",
+      csvSaved: "credentials.csv をダウンロードしました。",
+    },
+  };
+
+  const CSV_HEADER = ["User name", "Password", "Access key ID", "Secret access key", "Console login link"];
+
+  const state = {
+    lang: "en",
+    token: "",
+    enrollmentToken: "",
+    credentials: null,
+    consoleUrl: "",
+    message: null, // { key, kind }: kept as a key so a language switch re-renders it
+    busy: false,
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  function t(key) {
+    return STRINGS[state.lang][key] ?? STRINGS.en[key] ?? key;
+  }
+
+  function preferredLanguage() {
+    const languages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+    for (const tag of languages) {
+      const base = String(tag || "").toLowerCase().split("-")[0];
+      if (base in STRINGS) return base;
+    }
+    return "en";
+  }
+
+  function applyLanguage(lang) {
+    state.lang = lang in STRINGS ? lang : "en";
+    document.documentElement.lang = state.lang;
+    document.title = t("pageTitle");
+    for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+    for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+    for (const el of document.querySelectorAll("[data-i18n-alt]")) el.setAttribute("alt", t(el.dataset.i18nAlt));
+    for (const button of document.querySelectorAll(".lang-button")) {
+      button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
+    }
+    renderMessage();
+  }
+
+  function renderMessage() {
+    const box = $("message");
+    if (!state.message) {
+      box.hidden = true;
+      box.textContent = "";
+      return;
+    }
+    box.className = `message ${state.message.kind}`;
+    box.textContent = t(state.message.key);
+    box.hidden = false;
+  }
+
+  function say(key, kind = "error") {
+    state.message = { key, kind };
+    renderMessage();
+  }
+
+  function clearMessage() {
+    state.message = null;
+    renderMessage();
+  }
+
+  function announce(key) {
+    $("status").textContent = t(key);
+  }
+
+  const SECTIONS = ["nolink", "welcome", "credentials", "mfa", "done"];
+  const STEP_OF = { nolink: 0, welcome: 1, credentials: 1, mfa: 2, done: 3 };
+
+  function show(id, { focus = true } = {}) {
+    for (const name of SECTIONS) $(name).hidden = name !== id;
+    for (const li of document.querySelectorAll("#progress li")) {
+      const step = Number(li.dataset.step);
+      if (step === STEP_OF[id]) li.setAttribute("aria-current", "step");
+      else li.removeAttribute("aria-current");
+      li.classList.toggle("done", step < STEP_OF[id]);
+    }
+    // Move keyboard and screen-reader focus to the new step's heading.
+    if (focus) $(id).querySelector("h2").focus();
+  }
+
+  class NetworkError extends Error {}
+
+  async function post(path, body) {
+    let response;
+    try {
+      // Relative path: deployed, the API sits under a stage prefix.
+      response = await fetch(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        cache: "no-store",
+        credentials: "omit",
+        referrerPolicy: "no-referrer",
+      });
+    } catch (error) {
+      throw new NetworkError(String(error));
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    return { status: response.status, data, code: data && data.error ? data.error.code : "" };
+  }
+
+  async function busyWhile(button, work) {
+    if (state.busy) return;
+    state.busy = true;
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    announce("working");
+    try {
+      await work();
+    } catch (error) {
+      if (error instanceof NetworkError) say("errorNetwork");
+      else {
+        say("errorServer");
+        throw error;
+      }
+    } finally {
+      state.busy = false;
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      if ($("status").textContent === t("working")) $("status").textContent = "";
+      // Disabling the button threw keyboard focus to the page body: give it back if nothing took it.
+      if (document.activeElement === document.body && button.offsetParent !== null) button.focus();
+    }
+  }
+
+  // What to tell the person when a call fails. A link the server refuses (used, expired, unknown or
+  // mangled in transit) needs a new link whatever the status; only the codes are theirs to fix.
+  function refused(reply) {
+    return reply.status >= 400 && reply.status < 500 && reply.status !== 429;
+  }
+
+  function failure(reply, { expired, invalid = expired }) {
+    if (reply.code === "invalid_mfa_codes") return "errorWrongCodes";
+    if (reply.status === 400 && reply.code === "invalid_request") return invalid;
+    return refused(reply) ? expired : "errorServer";
+  }
+
+  // Step 1 -------------------------------------------------------------------------------------------
+
+  async function showCredentials() {
+    const reply = await post("onboarding/credentials", { token: state.token });
+    if (reply.status !== 200) {
+      say(failure(reply, { expired: "errorLinkExpired" }));
+      if (refused(reply)) $("show-credentials").hidden = true;
+      return;
+    }
+    clearMessage();
+    const c = reply.data;
+    state.credentials = c;
+    state.consoleUrl = c.console_url;
+    state.token = ""; // spent
+    $("user-name").textContent = c.user_name;
+    $("password").textContent = c.password;
+    $("console-url").textContent = c.console_url;
+    $("console-url").href = c.console_url;
+    if (c.enrollment) {
+      state.enrollmentToken = c.enrollment.token;
+      $("mfa-next").hidden = false;
+      $("mfa-present").hidden = true;
+    } else {
+      $("mfa-next").hidden = true;
+      $("mfa-present").hidden = false;
+    }
+    show("credentials");
+  }
+
+  function csvField(value) {
+    const text = String(value ?? "");
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  }
+
+  function credentialsCsv(c) {
+    // The column layout of the file the IAM console offers; this user has no access keys.
+    const row = [c.user_name, c.password, "", "", c.console_url];
+    return `${CSV_HEADER.map(csvField).join(",")}\r\n${row.map(csvField).join(",")}\r\n`;
+  }
+
+  function downloadCsv() {
+    if (!state.credentials) return;
+    // Built here, never fetched: the password makes no second trip over the network.
+    const blob = new Blob([credentialsCsv(state.credentials)], { type: "text/csv;charset=utf-8" });
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = "credentials.csv";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    announce("csvSaved");
+  }
+
+  async function copyFrom(id) {
+    const el = $(id);
+    const value = el.dataset.value || el.textContent;
+    try {
+      await navigator.clipboard.writeText(value);
+      announce("copied");
+    } catch {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      announce("copyFailed");
+    }
+  }
+
+  // Step 2 -------------------------------------------------------------------------------------------
+
+  function svgDataUrl(svg) {
+    // Shown as an image, never inserted as markup: an image cannot run script. An image needs the SVG
+    // namespace, which SVG written for inlining into HTML leaves out.
+    const standalone = /<svg[^>]*\sxmlns=/.test(svg) ? svg : svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"');
+    const bytes = new TextEncoder().encode(standalone);
+    let binary = "";
+    for (const b of bytes) binary += String.fromCharCode(b);
+    return `data:image/svg+xml;base64,${btoa(binary)}`;
+  }
+
+  function consoleUrlFromOtpauth(uri) {
+    // The label is "<issuer>:<user>@<account id or alias>": enough to point at the console after /enroll.
+    try {
+      const label = decodeURIComponent(new URL(uri).pathname.replace(/^\/+/, "").replace(/^totp\//, ""));
+      const account = label.slice(label.lastIndexOf("@") + 1);
+      if (/^[a-z0-9-]{3,63}$/.test(account)) return `https://${account}.signin.aws.amazon.com/console`;
+    } catch {
+      // An unexpected label only costs the link on the last step.
+    }
+    return "";
+  }
+
+  async function startMfa() {
+    const reply = await post("onboarding/mfa", { token: state.enrollmentToken });
+    if (reply.status !== 200) {
+      say(failure(reply, { expired: "errorEnrollmentExpired" }));
+      if (refused(reply)) $("start-mfa").hidden = true;
+      return;
+    }
+    clearMessage();
+    const m = reply.data;
+    $("qr").src = svgDataUrl(m.qr_svg);
+    $("otpauth").href = m.otpauth_uri;
+    $("secret").dataset.value = m.secret;
+    $("secret").textContent = m.secret.match(/.{1,4}/g).join(" ");
+    if (!state.consoleUrl) state.consoleUrl = consoleUrlFromOtpauth(m.otpauth_uri);
+    $("start-mfa").hidden = true;
+    $("mfa-setup").hidden = false;
+    $("code1").focus();
+  }
+
+  function readCode(id) {
+    return $(id).value.replace(/\s+/g, "");
+  }
+
+  async function verifyCodes() {
+    const code1 = readCode("code1");
+    const code2 = readCode("code2");
+    // Checked here first so a typo does not use up one of the five tries the server allows.
+    if (!/^\d{6}$/.test(code1) || !/^\d{6}$/.test(code2)) {
+      say("errorCodeFormat");
+      $(/^\d{6}$/.test(code1) ? "code2" : "code1").focus();
+      return;
+    }
+    if (code1 === code2) {
+      say("errorSameCodes");
+      $("code2").value = "";
+      $("code2").focus();
+      return;
+    }
+    const reply = await post("onboarding/mfa/verify", { token: state.enrollmentToken, code1, code2 });
+    if (reply.status !== 200) {
+      say(failure(reply, { expired: "errorEnrollmentExpired", invalid: "errorCodeFormat" }));
+      $("code1").value = "";
+      $("code2").value = "";
+      if (reply.status === 410) $("mfa-setup").hidden = true;
+      else $("code1").focus();
+      return;
+    }
+    clearMessage();
+    state.enrollmentToken = "";
+    showDone();
+  }
+
+  // Step 3 -------------------------------------------------------------------------------------------
+
+  function showDone() {
+    const link = $("done-console-url");
+    link.textContent = state.consoleUrl;
+    link.href = state.consoleUrl || "#";
+    link.parentElement.hidden = !state.consoleUrl;
+    show("done");
+  }
+
+  // Start --------------------------------------------------------------------------------------------
+
+  function start() {
+    for (const button of document.querySelectorAll(".lang-button")) {
+      button.addEventListener("click", () => applyLanguage(button.dataset.lang));
+    }
+    for (const button of document.querySelectorAll("button.copy")) {
+      button.addEventListener("click", () => copyFrom(button.dataset.copy));
+    }
+    $("show-credentials").addEventListener("click", (e) => busyWhile(e.currentTarget, showCredentials));
+    $("download-csv").addEventListener("click", downloadCsv);
+    $("to-mfa").addEventListener("click", () => {
+      clearMessage();
+      show("mfa");
+    });
+    $("to-done").addEventListener("click", showDone);
+    $("start-mfa").addEventListener("click", (e) => busyWhile(e.currentTarget, startMfa));
+    $("verify").addEventListener("submit", (e) => {
+      e.preventDefault();
+      busyWhile($("verify-button"), verifyCodes);
+    });
+
+    // Pasting a link into a tab that already shows this page changes only the fragment, which loads
+    // nothing: start over as if the link had been opened afresh.
+    window.addEventListener("hashchange", () => {
+      if (window.location.hash.length > 1) window.location.reload();
+    });
+
+    applyLanguage(preferredLanguage());
+
+    // Take the token out of the address bar before anything else can see it (history, screenshots,
+    // bookmarks). Nothing is claimed on load: chat unfurlers and mail scanners open links too.
+    let token = window.location.hash.replace(/^#/, "");
+    try {
+      token = decodeURIComponent(token);
+    } catch {
+      // Not percent-encoded after all: send it as it is and let the server judge it.
+    }
+    if (token) window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    const enrolling = /\/enroll\/?$/.test(window.location.pathname);
+    if (!token) show("nolink", { focus: false });
+    else if (enrolling) {
+      state.enrollmentToken = token;
+      show("mfa", { focus: false });
+    } else {
+      state.token = token;
+      show("welcome", { focus: false });
+    }
+  }
+
+  start();
+})();
