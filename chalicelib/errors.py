@@ -109,3 +109,17 @@ class AwsUnavailable(AwsStepFailed):
 
     status = 503
     code = "aws_unavailable"
+
+
+class CredentialReportNotReady(ProductError):
+    """IAM did not finish the credential report before the audit's deadline."""
+
+    status = 503
+    code = "credential_report_not_ready"
+
+
+class NoReport(ProductError):
+    """No audit has been stored yet."""
+
+    status = 404
+    code = "no_report"

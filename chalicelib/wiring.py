@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib import aws
 from chalicelib.config import settings
 from chalicelib.services.store import StateStore
 from chalicelib.services.users import Provisioner
+
+if TYPE_CHECKING:
+    from chalicelib.services.audit import Auditor
 
 
 def store() -> StateStore:
@@ -16,3 +21,12 @@ def store() -> StateStore:
 def provisioner() -> Provisioner:
     """The user provisioner of this deployment."""
     return Provisioner(aws.iam(), store(), settings())
+
+
+def auditor() -> Auditor:
+    """The daily audit of this deployment: `.run()` audits, stores and returns; `.latest()` reads back."""
+    # Imported here so that routes which never audit do not load the checks on a cold start.
+    from chalicelib.config import audit_stalled_after
+    from chalicelib.services.audit import Auditor
+
+    return Auditor(aws.iam(), store(), settings(), stalled_after=audit_stalled_after())
