@@ -45,7 +45,7 @@ def _password_rule(
     def evaluate(snapshot: AccountSnapshot) -> Failures:
         policy = snapshot.password_policy
         if policy is None:
-            yield "password_policy", f"No account password policy is set, so none {rule}."
+            yield "password_policy", f"No account password policy is set (it must {rule})."
         elif not holds(policy):
             yield "password_policy", f"The account password policy does not {rule}."
 
