@@ -31,13 +31,20 @@ HEADER = (
 
 
 class Clock:
-    """The audit's wall clock, moved by the test."""
+    """The audit's wall clock, moved by the test, and a monotonic clock that moves only when it sleeps."""
 
     def __init__(self) -> None:
         self.now = START
+        self.elapsed = 0.0
 
     def __call__(self) -> datetime:
         return self.now
+
+    def monotonic(self) -> float:
+        return self.elapsed
+
+    def sleep(self, seconds: float) -> None:
+        self.elapsed += seconds
 
 
 @pytest.fixture
@@ -45,14 +52,16 @@ def clock(aws_account: None, monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Every auditor the app builds uses this clock and never really sleeps."""
     clock = Clock()
 
-    def auditor() -> Auditor:
+    def auditor(report_deadline: float = 20.0) -> Auditor:
         return Auditor(
             aws.iam(),
             wiring.store(),
             settings(),
             stalled_after=audit_stalled_after(),
             clock=clock,
-            sleep=lambda _: None,
+            monotonic=clock.monotonic,
+            sleep=clock.sleep,
+            report_deadline=report_deadline,
         )
 
     monkeypatch.setattr(wiring, "auditor", auditor)
@@ -208,6 +217,28 @@ def test_a_link_left_unopened_past_its_lifetime_and_a_week_old_invitation_are_re
     ]
 
 
+def test_a_credential_report_still_generating_at_the_deadline_is_a_503_and_a_failed_trail_record(
+    api: Api, clock: Clock
+) -> None:
+    def in_progress(model: Any, **_: Any) -> Any:
+        if model.name == "GenerateCredentialReport":
+            return AWSResponse("https://iam.amazonaws.com/", 200, {}, None), {"State": "INPROGRESS"}
+        return None
+
+    aws.iam().meta.events.register("before-call.iam", in_progress)
+    try:
+        reply = api.as_admin("POST", "/admin/audit")
+    finally:
+        aws.iam().meta.events.unregister("before-call.iam", in_progress)
+
+    assert (reply.status, reply.body["error"]["code"]) == (503, "credential_report_not_ready")
+    assert clock.elapsed == 0.5 + 1 + 2 + 4 + 8  # backed off, and gave up before passing the 20 s deadline
+    assert [(e.action, e.outcome) for e in wiring.store().trail()] == [
+        ("run_audit", "failed: CredentialReportNotReady")
+    ]
+    assert api.as_admin("GET", "/admin/audit").status == 404
+
+
 # --- cost -------------------------------------------------------------------------------------------
 
 
@@ -216,7 +247,7 @@ def test_the_number_of_aws_calls_does_not_grow_with_healthy_users(aws_account: N
     add_failing_users(iam, 3)
     add_healthy_users(iam, 10)
     iam.generate_credential_report()
-    auditor = Auditor(iam, wiring.store(), settings(), stalled_after=timedelta(days=7), sleep=lambda _: None)
+    auditor = Auditor(iam, wiring.store(), settings(), stalled_after=timedelta(days=7))
 
     small = CallCounter()
     with small.attached(iam, dynamodb):
