@@ -14,7 +14,10 @@ ROOT = "<root_account>"
 @check(
     id="iam_root_mfa_enabled",
     severity=Severity.CRITICAL,
-    description="The root user has no MFA device (from GetAccountSummary, which is current).",
+    description=(
+        "The root user has no MFA device. Read from GetAccountSummary, which is current; Prowler reads the "
+        "credential report's root row instead (which the emulator's report does not have)."
+    ),
     remediation="Sign in as root and assign an MFA device (hardware or virtual) to the root user.",
 )
 def root_without_mfa(snapshot: AccountSnapshot) -> Failures:
@@ -25,7 +28,10 @@ def root_without_mfa(snapshot: AccountSnapshot) -> Failures:
 @check(
     id="iam_no_root_access_key",
     severity=Severity.CRITICAL,
-    description="The root user has access keys (from GetAccountSummary, which is current).",
+    description=(
+        "The root user has access keys. Read from GetAccountSummary, which is current; Prowler reads the "
+        "credential report's root row instead."
+    ),
     remediation="Sign in as root and delete the root user's access keys; use IAM users or roles instead.",
 )
 def root_with_access_keys(snapshot: AccountSnapshot) -> Failures:
