@@ -81,9 +81,9 @@ def orphaned_devices(snapshot: AccountSnapshot) -> Failures:
         for link in snapshot.links.values()
         if link.kind == "enrollment" and "serial_number" in link.extra and link.expires_at > now
     }
-    for device in sorted(snapshot.virtual_mfa_devices, key=lambda d: d.serial):
-        if device.user is None and device.serial not in pending:
-            yield device.serial, f"Virtual MFA device {device.serial} is assigned to no user."
+    for serial in sorted(snapshot.unassigned_mfa_devices):
+        if serial not in pending:
+            yield serial, f"Virtual MFA device {serial} is assigned to no user."
 
 
 CHECKS = [stalled_onboarding, expired_unused_links, orphaned_devices]

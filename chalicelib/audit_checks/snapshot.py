@@ -56,14 +56,6 @@ class IamGroup:
 
 
 @dataclass(frozen=True)
-class VirtualMfaDevice:
-    """A virtual MFA device; `user` is None while it is assigned to nobody."""
-
-    serial: str
-    user: str | None
-
-
-@dataclass(frozen=True)
 class PasswordPolicyFacts:
     """The account password policy as set (IAM's own defaults are not a policy)."""
 
@@ -96,7 +88,7 @@ class AccountSnapshot:
     groups: Mapping[str, IamGroup] = field(default_factory=dict)
     deployed_policies: Mapping[str, Any] = field(default_factory=dict)
     expected_policies: Mapping[str, Any] = field(default_factory=dict)
-    virtual_mfa_devices: tuple[VirtualMfaDevice, ...] = ()
+    unassigned_mfa_devices: tuple[str, ...] = ()
     mfa_users: frozenset[str] = frozenset()
     password_policy: PasswordPolicyFacts | None = None
     root: RootFacts = RootFacts(mfa_enabled=True, access_keys_present=False)

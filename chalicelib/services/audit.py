@@ -1,8 +1,9 @@
 """The daily audit: collect the account once, run every check over it, store and return the report.
 
 AWS calls grow with the number of *failing* users, not all users: the credential report, paginated
-GetAccountAuthorizationDetails and ListVirtualMFADevices, the password policy and the account summary,
-then one ListMFADevices per user the (up to 4-hour-old) credential report marks without MFA.
+GetAccountAuthorizationDetails and ListVirtualMFADevices (unassigned ones), the password policy and the
+account summary, then one ListMFADevices per user the (up to 4-hour-old) credential report marks
+without MFA.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from chalicelib.audit_checks.snapshot import (
     IamUser,
     PasswordPolicyFacts,
     RootFacts,
-    VirtualMfaDevice,
 )
 from chalicelib.aws import error_code
 from chalicelib.config import POLICIES_DIR, Settings
@@ -177,16 +177,16 @@ def fetch_authorization_details(iam: IAMClient) -> AuthorizationDetails:
     return AuthorizationDetails(users, groups, policies)
 
 
-def fetch_virtual_mfa_devices(iam: IAMClient) -> tuple[VirtualMfaDevice, ...]:
-    """Every virtual MFA device, assigned or not, in pages of 1,000."""
+def fetch_unassigned_mfa_devices(iam: IAMClient) -> tuple[str, ...]:
+    """The serial numbers of virtual MFA devices assigned to nobody, in pages of 1,000.
+
+    Only unassigned ones: listing every device would cost a page per 1,000 healthy users, and the
+    credential report already says who has MFA.
+    """
     pages = iam.get_paginator("list_virtual_mfa_devices").paginate(
-        AssignmentStatus="Any", PaginationConfig={"PageSize": PAGE_SIZE}
+        AssignmentStatus="Unassigned", PaginationConfig={"PageSize": PAGE_SIZE}
     )
-    return tuple(
-        VirtualMfaDevice(serial=d["SerialNumber"], user=d["User"]["UserName"] if "User" in d else None)
-        for page in pages
-        for d in page["VirtualMFADevices"]
-    )
+    return tuple(d["SerialNumber"] for page in pages for d in page["VirtualMFADevices"])
 
 
 def fetch_password_policy(iam: IAMClient) -> PasswordPolicyFacts | None:
@@ -287,7 +287,7 @@ class Auditor:
                 iam, monotonic=self._monotonic, sleep=self._sleep, deadline=self._report_deadline
             ),
             "GetAccountAuthorizationDetails": lambda: fetch_authorization_details(iam),
-            "ListVirtualMFADevices": lambda: fetch_virtual_mfa_devices(iam),
+            "ListVirtualMFADevices": lambda: fetch_unassigned_mfa_devices(iam),
             "GetAccountPasswordPolicy": lambda: fetch_password_policy(iam),
             "GetAccountSummary": lambda: fetch_root_facts(iam),
             "StateTableUsers": self._store.list_users,
@@ -303,15 +303,13 @@ class Auditor:
                 raise error
         report: CredentialReport = futures["GetCredentialReport"].result()
         details: AuthorizationDetails = futures["GetAccountAuthorizationDetails"].result()
-        devices: tuple[VirtualMfaDevice, ...] = futures["ListVirtualMFADevices"].result()
 
         # Users deleted since the report was generated are gone; users created since are not in it yet.
         rows = tuple(r for r in report.rows if r.user != _ROOT and r.user in details.users)
-        assigned = {d.user for d in devices if d.user is not None}
-        mfa_users = {r.user for r in rows if r.mfa_active} | assigned
+        mfa_users = {r.user for r in rows if r.mfa_active}
         managed = self._settings.user_path
         # Only users a check would report for missing MFA are confirmed live: console users and
-        # managed (onboarding) users. The virtual-device listing already vouches for most.
+        # managed (onboarding) users.
         suspects = {
             r.user
             for r in rows
@@ -333,7 +331,7 @@ class Auditor:
             groups=details.groups,
             deployed_policies=details.policies,
             expected_policies=self._expected_policies(),
-            virtual_mfa_devices=devices,
+            unassigned_mfa_devices=futures["ListVirtualMFADevices"].result(),
             mfa_users=frozenset(mfa_users),
             password_policy=futures["GetAccountPasswordPolicy"].result(),
             root=futures["GetAccountSummary"].result(),

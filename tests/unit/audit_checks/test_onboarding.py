@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.audit_checks import onboarding as o
-from chalicelib.audit_checks.snapshot import VirtualMfaDevice
 from chalicelib.services.store import LinkRecord, UserRecord
 from tests.unit.audit_checks.factory import NOW, ago, by_name, found, row, snapshot, user
 
@@ -98,12 +97,7 @@ def test_unassigned_device_is_orphaned_unless_an_enrollment_in_progress_owns_it(
     pending = "arn:aws:iam::123456789012:mfa/alice-1"
     stale = "arn:aws:iam::123456789012:mfa/bob-1"
     snap = snapshot(
-        virtual_mfa_devices=(
-            VirtualMfaDevice(pending, None),
-            VirtualMfaDevice(stale, None),
-            VirtualMfaDevice("arn:aws:iam::123456789012:mfa/zed", None),
-            VirtualMfaDevice("arn:aws:iam::123456789012:mfa/carol", "carol"),
-        ),
+        unassigned_mfa_devices=(pending, stale, "arn:aws:iam::123456789012:mfa/zed"),
         links={
             "e1": link("e1", "enrollment", "alice", 1, extra={"serial_number": pending}),
             "e2": link("e2", "enrollment", "bob", -1, extra={"serial_number": stale}),
