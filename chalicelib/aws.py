@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_ssm import SSMClient
     from mypy_boto3_sts import STSClient
 
 # At DEBUG, botocore logs every request's parameters: CreateLoginProfile's Password among them. Whatever
@@ -56,6 +57,12 @@ def dynamodb() -> DynamoDBClient:
 def sts() -> STSClient:
     """The STS client of this container."""
     return boto3.client("sts", config=_CONFIG)
+
+
+@functools.cache
+def ssm() -> SSMClient:
+    """The SSM client of this container (secrets kept in Parameter Store)."""
+    return boto3.client("ssm", config=_CONFIG)
 
 
 def error_code(error: ClientError) -> str:

@@ -74,3 +74,8 @@ def settings() -> Settings:
         enrollment_link_ttl=_hours("ENROLLMENT_LINK_HOURS", 24),
         groups=load_groups_manifest(),
     )
+
+
+def audit_stalled_after() -> timedelta:
+    """How long an onboarding may stay unfinished before the audit reports it (`AUDIT_STALLED_DAYS`)."""
+    return timedelta(days=int(os.environ.get("AUDIT_STALLED_DAYS", "7")))

@@ -130,3 +130,17 @@ class MfaDeviceLimit(ProductError):
 
     status = 409
     code = "mfa_device_limit"
+
+
+class CredentialReportNotReady(ProductError):
+    """IAM did not finish the credential report before the audit's deadline."""
+
+    status = 503
+    code = "credential_report_not_ready"
+
+
+class NoReport(ProductError):
+    """No audit has been stored yet."""
+
+    status = 404
+    code = "no_report"

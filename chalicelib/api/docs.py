@@ -13,6 +13,7 @@ from chalicelib import models as m
 from chalicelib.api.http import json_response
 from chalicelib.config import settings
 from chalicelib.models import mfa
+from chalicelib.models.audit import AuditReport
 
 docs = Blueprint(__name__)
 
@@ -95,6 +96,8 @@ OPERATIONS += [
         "GET", "/session", "Who am I, and is my session MFA-authenticated", {200: mfa.SessionReport}, iam=True
     ),
     Operation("GET", "/session/mfa", "Answers only to an MFA session", {200: mfa.MfaSessionProof}, iam=True),
+    Operation("POST", "/admin/audit", "Audit the account now", {200: AuditReport}, iam=True),
+    Operation("GET", "/admin/audit", "The latest audit report", {200: AuditReport}, iam=True),
 ]
 
 
