@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from chalice.app import Chalice
 
@@ -11,6 +12,7 @@ from chalicelib.api.admin import admin
 from chalicelib.api.docs import docs
 from chalicelib.api.http import reshape_chalice_errors
 from chalicelib.api.onboarding import onboarding
+from chalicelib.api.slack import run_job_event, slack
 
 app = Chalice(app_name="iam-onboarding")
 app.log.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
@@ -20,3 +22,10 @@ app.register_middleware(reshape_chalice_errors, "http")
 app.register_blueprint(admin)
 app.register_blueprint(onboarding)
 app.register_blueprint(docs)
+app.register_blueprint(slack)
+
+
+@app.lambda_function(name="slack_worker")
+def slack_worker(event: dict[str, Any], context: Any) -> None:
+    """Slow `/iam` work, invoked asynchronously by the API function; posts its outcome to Slack."""
+    run_job_event(event)

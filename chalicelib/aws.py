@@ -18,6 +18,8 @@ from botocore.exceptions import ClientError
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_ssm import SSMClient
     from mypy_boto3_sts import STSClient
 
 # Standard mode retries throttling and transient 5xx with backoff; short timeouts keep a stuck call from
@@ -50,6 +52,18 @@ def dynamodb() -> DynamoDBClient:
 def sts() -> STSClient:
     """The STS client of this container."""
     return boto3.client("sts", config=_CONFIG)
+
+
+@functools.cache
+def lambda_() -> LambdaClient:
+    """The Lambda client of this container (the Slack channel hands slow work to its worker function)."""
+    return boto3.client("lambda", config=_CONFIG)
+
+
+@functools.cache
+def ssm() -> SSMClient:
+    """The SSM client of this container (secrets by parameter name when deployed)."""
+    return boto3.client("ssm", config=_CONFIG)
 
 
 def error_code(error: ClientError) -> str:
