@@ -12,6 +12,7 @@ from chalicelib.api.admin import admin
 from chalicelib.api.docs import docs
 from chalicelib.api.http import reshape_chalice_errors
 from chalicelib.api.onboarding import onboarding
+from chalicelib.api.session import session
 from chalicelib.api.slack import run_job_event, slack
 
 app = Chalice(app_name="iam-onboarding")
@@ -22,6 +23,7 @@ app.register_middleware(reshape_chalice_errors, "http")
 app.register_blueprint(admin)
 app.register_blueprint(onboarding)
 app.register_blueprint(docs)
+app.register_blueprint(session)
 app.register_blueprint(slack)
 
 

@@ -111,6 +111,27 @@ class AwsUnavailable(AwsStepFailed):
     code = "aws_unavailable"
 
 
+class EnrollmentNotStarted(ProductError):
+    """Codes were sent before enrollment was started: there is no device to check them against."""
+
+    status = 409
+    code = "enrollment_not_started"
+
+
+class EnrollmentConflict(ProductError):
+    """Enrollment was started again elsewhere while this request was under way."""
+
+    status = 409
+    code = "enrollment_conflict"
+
+
+class MfaDeviceLimit(ProductError):
+    """IAM refused another MFA device (per-user or per-account quota)."""
+
+    status = 409
+    code = "mfa_device_limit"
+
+
 class InvalidSlackSignature(ProductError):
     """A request to `/slack/*` that Slack did not sign, or signed more than five minutes ago."""
 

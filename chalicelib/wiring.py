@@ -7,6 +7,7 @@ import functools
 from chalicelib import aws
 from chalicelib.config import settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
+from chalicelib.services.mfa import MfaEnrollment
 from chalicelib.services.slack import SlackGate
 from chalicelib.services.store import StateStore
 from chalicelib.services.users import Provisioner
@@ -20,6 +21,11 @@ def store() -> StateStore:
 def provisioner() -> Provisioner:
     """The user provisioner of this deployment."""
     return Provisioner(aws.iam(), store(), settings())
+
+
+def mfa() -> MfaEnrollment:
+    """MFA enrollment, enrollment links and MFA resets of this deployment."""
+    return MfaEnrollment(aws.iam(), store(), settings())
 
 
 @functools.cache

@@ -11,6 +11,7 @@ from chalicelib.api.http import json_response, parse_body, translating_errors
 from chalicelib.config import settings
 from chalicelib.errors import InvalidRequest
 from chalicelib.models import USER_NAME_PATTERN, CreateUserRequest, Offboarded, ReissuedCredentials, UserList
+from chalicelib.models.mfa import EnrollmentIssued, MfaReset
 from chalicelib.services.identity import caller_from_identity, require_admin
 from chalicelib.services.users import Actor
 
@@ -78,3 +79,21 @@ def offboard_user(user_name: str) -> Response:
     dry_run = flag == "true"
     removed = wiring.provisioner().offboard(_user_name(user_name), actor, dry_run=dry_run)
     return json_response(Offboarded(dry_run=dry_run, removed=removed))
+
+
+@admin.route("/admin/users/{user_name}/enrollment", methods=["POST"], authorizer=iam_auth)
+@translating_errors
+def issue_enrollment(user_name: str) -> Response:
+    """A fresh MFA enrollment link for a user without MFA."""
+    actor = authorized_admin()
+    link = wiring.mfa().issue_enrollment(_user_name(user_name), actor)
+    return json_response(EnrollmentIssued(enrollment=link))
+
+
+@admin.route("/admin/users/{user_name}/mfa", methods=["DELETE"], authorizer=iam_auth)
+@translating_errors
+def reset_mfa(user_name: str) -> Response:
+    """Remove a lost MFA device and hand out a fresh enrollment link."""
+    actor = authorized_admin()
+    removed, link = wiring.mfa().reset(_user_name(user_name), actor)
+    return json_response(MfaReset(removed=removed, enrollment=link))

@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 
 from chalicelib import models as m
 from chalicelib.api.http import json_response
+from chalicelib.models import mfa
 
 docs = Blueprint(__name__)
 
@@ -60,6 +61,35 @@ OPERATIONS: list[Operation] = [
         m.TokenRequest,
     ),
     Operation("GET", "/openapi.json", "This document", {200: None}),
+]
+
+OPERATIONS += [
+    Operation(
+        "POST",
+        "/admin/users/{user_name}/enrollment",
+        "Issue an MFA enrollment link",
+        {200: mfa.EnrollmentIssued},
+        iam=True,
+    ),
+    Operation(
+        "DELETE",
+        "/admin/users/{user_name}/mfa",
+        "Reset a lost MFA device",
+        {200: mfa.MfaReset},
+        iam=True,
+    ),
+    Operation("POST", "/onboarding/mfa", "Start MFA enrollment", {200: mfa.MfaStart}, m.TokenRequest),
+    Operation(
+        "POST",
+        "/onboarding/mfa/verify",
+        "Verify two consecutive codes and enable the device",
+        {200: mfa.MfaVerified},
+        mfa.VerifyMfaRequest,
+    ),
+    Operation(
+        "GET", "/session", "Who am I, and is my session MFA-authenticated", {200: mfa.SessionReport}, iam=True
+    ),
+    Operation("GET", "/session/mfa", "Answers only to an MFA session", {200: mfa.MfaSessionProof}, iam=True),
 ]
 
 

@@ -152,7 +152,8 @@ def error_reply(message: str, **fields: Any) -> SlackMessage:
 def help_reply(slash: str, groups: Collection[str]) -> SlackMessage:
     """What `/iam` can do."""
     what = {
-        "onboard": f"create a user (groups: {', '.join(sorted(groups))}); you get their one-time link to pass on",
+        "onboard": f"create a user (groups: {', '.join(sorted(groups))}); "
+        "you get their one-time link to pass on",
         "status": "groups, onboarding state and MFA devices",
         "reset-mfa": "remove their MFA devices (lost phone) and get a new enrollment link",
         "offboard": "remove the user and everything attached (asks first)",

@@ -238,6 +238,71 @@ class StateStore:
             raise
         return _link_from(old["Attributes"])
 
+    def set_pending_device(
+        self,
+        link_id: str,
+        *,
+        sealed: bytes,
+        serial_number: str,
+        previous_serial: str | None,
+        now: datetime,
+        max_attempts: int,
+    ) -> None:
+        """Put a new pending device on a live enrollment link, unless the link moved on meanwhile.
+
+        `Conflict` when the link is spent, expired or out of tries, or another start replaced
+        `previous_serial` first (so two racing starts cannot both think their device is the pending one).
+        """
+        condition = (
+            "kind = :kind AND attribute_not_exists(claimed_at) AND expires_at > :now AND attempts < :max AND "
+            + ("serial_number = :prev" if previous_serial else "attribute_not_exists(serial_number)")
+        )
+        values = {
+            ":sealed": sealed,
+            ":serial": serial_number,
+            ":kind": "enrollment",
+            ":now": int(now.timestamp()),
+            ":max": max_attempts,
+            ":prev": previous_serial,
+        }
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=_item({"pk": "link", "sk": link_id}),
+                UpdateExpression="SET sealed = :sealed, serial_number = :serial",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=_item(values),
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                raise Conflict(link_id) from error
+            raise
+
+    def count_failed_attempt(self, link_id: str, now: datetime, max_attempts: int) -> int:
+        """Add one failed try to a live link, atomically, and return the new count.
+
+        `Conflict` when the link is gone, spent, expired or already out of tries: of two racing
+        failures at the last try, exactly one reaches `max_attempts`.
+        """
+        try:
+            new = self._db.update_item(
+                TableName=self._table,
+                Key=_item({"pk": "link", "sk": link_id}),
+                UpdateExpression="SET attempts = attempts + :one",
+                ConditionExpression=(
+                    "attribute_not_exists(claimed_at) AND expires_at > :now AND attempts < :max"
+                ),
+                ExpressionAttributeValues=_item(
+                    {":one": 1, ":now": int(now.timestamp()), ":max": max_attempts}
+                ),
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                raise Conflict(link_id) from error
+            raise
+        return int(_plain(new["Attributes"])["attempts"])
+
     # --- trail ----------------------------------------------------------------------------------
 
     def record(self, entry: TrailEntry) -> None:

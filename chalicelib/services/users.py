@@ -67,6 +67,23 @@ def effective_state(stored: str | None, has_mfa: bool, password_used: bool) -> O
     return OnboardingState.CREDENTIALS_VIEWED if stored else OnboardingState.INVITED
 
 
+def find_managed_user(
+    iam: IAMClient, store: StateStore, settings: Settings, user_name: str
+) -> tuple[UserRecord | None, dict[str, Any]]:
+    """The record and IAM user of a managed user, found case-insensitively; 404 otherwise."""
+    record = store.get_user(user_name)
+    name = record.user_name if record else user_name
+    try:
+        user = iam.get_user(UserName=name)["User"]
+    except ClientError as error:
+        if error_code(error) == "NoSuchEntity":
+            raise UserNotFound(f"No managed user named {user_name}.") from error
+        raise
+    if not user.get("Path", "/").startswith(settings.user_path):
+        raise UserNotFound(f"No managed user named {user_name}.")
+    return record, dict(user)
+
+
 class Provisioner:
     """Creates, inspects, re-credentials and removes the IAM users under the managed path."""
 
@@ -209,18 +226,7 @@ class Provisioner:
     # --- read -----------------------------------------------------------------------------------
 
     def _managed(self, user_name: str) -> tuple[UserRecord | None, dict[str, Any]]:
-        """The record and IAM user of a managed user, found case-insensitively; 404 otherwise."""
-        record = self._store.get_user(user_name)
-        name = record.user_name if record else user_name
-        try:
-            user = self._iam.get_user(UserName=name)["User"]
-        except ClientError as error:
-            if error_code(error) == "NoSuchEntity":
-                raise UserNotFound(f"No managed user named {user_name}.") from error
-            raise
-        if not user.get("Path", "/").startswith(self._settings.user_path):
-            raise UserNotFound(f"No managed user named {user_name}.")
-        return record, dict(user)
+        return find_managed_user(self._iam, self._store, self._settings, user_name)
 
     def list_users(self) -> list[UserSummary]:
         """Every user under the managed path, with groups and onboarding state (four paginated reads)."""
