@@ -6,9 +6,10 @@ import logging
 import os
 from typing import Any
 
-from chalice.app import Chalice
+from chalice.app import Chalice, CloudWatchEvent, Rate
 
 from chalicelib.api.admin import admin
+from chalicelib.api.audit import audit, run_daily_audit
 from chalicelib.api.docs import docs
 from chalicelib.api.http import reshape_chalice_errors
 from chalicelib.api.onboarding import onboarding
@@ -24,7 +25,15 @@ app.register_blueprint(admin)
 app.register_blueprint(onboarding)
 app.register_blueprint(docs)
 app.register_blueprint(session)
+app.register_blueprint(audit)
 app.register_blueprint(slack)
+
+
+# In app.py, not in the blueprint: a schedule inside a blueprint becomes a Lambda that never imports app.py.
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def daily_audit(event: CloudWatchEvent) -> None:
+    """Audit the account every day; the summary goes to Slack when a webhook is configured."""
+    run_daily_audit()
 
 
 @app.lambda_function(name="slack_worker")

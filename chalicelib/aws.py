@@ -55,15 +55,15 @@ def sts() -> STSClient:
 
 
 @functools.cache
-def lambda_() -> LambdaClient:
-    """The Lambda client of this container (the Slack channel hands slow work to its worker function)."""
-    return boto3.client("lambda", config=_CONFIG)
+def ssm() -> SSMClient:
+    """The SSM client of this container (secrets kept in Parameter Store)."""
+    return boto3.client("ssm", config=_CONFIG)
 
 
 @functools.cache
-def ssm() -> SSMClient:
-    """The SSM client of this container (secrets by parameter name when deployed)."""
-    return boto3.client("ssm", config=_CONFIG)
+def lambda_() -> LambdaClient:
+    """The Lambda client of this container (the Slack channel hands slow work to its worker function)."""
+    return boto3.client("lambda", config=_CONFIG)
 
 
 def error_code(error: ClientError) -> str:

@@ -76,6 +76,11 @@ def settings() -> Settings:
     )
 
 
+def audit_stalled_after() -> timedelta:
+    """How long an onboarding may stay unfinished before the audit reports it (`AUDIT_STALLED_DAYS`)."""
+    return timedelta(days=int(os.environ.get("AUDIT_STALLED_DAYS", "7")))
+
+
 @dataclass(frozen=True)
 class SlackSettings:
     """Where the Slack channel's secret comes from, who may use it, and where slow work runs."""

@@ -150,3 +150,17 @@ class SlackNotConfigured(ProductError):
 
     def __init__(self, message: str = "Slack is not set up on this deployment.") -> None:
         super().__init__(message)
+
+
+class CredentialReportNotReady(ProductError):
+    """IAM did not finish the credential report before the audit's deadline."""
+
+    status = 503
+    code = "credential_report_not_ready"
+
+
+class NoReport(ProductError):
+    """No audit has been stored yet."""
+
+    status = 404
+    code = "no_report"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from chalicelib import aws
 from chalicelib.config import settings, slack_settings
@@ -11,6 +12,9 @@ from chalicelib.services.mfa import MfaEnrollment
 from chalicelib.services.slack import SlackGate
 from chalicelib.services.store import StateStore
 from chalicelib.services.users import Provisioner
+
+if TYPE_CHECKING:
+    from chalicelib.services.audit import Auditor
 
 
 def store() -> StateStore:
@@ -46,3 +50,12 @@ def slack_signing_secret() -> str:
 def slack_gate() -> SlackGate:
     """The signature check and allow-list of the Slack channel."""
     return SlackGate(signing_secret=slack_signing_secret(), admins=slack_settings().admins)
+
+
+def auditor() -> Auditor:
+    """The daily audit of this deployment: `.run()` audits, stores and returns; `.latest()` reads back."""
+    # Imported here so that routes which never audit do not load the checks on a cold start.
+    from chalicelib.config import audit_stalled_after
+    from chalicelib.services.audit import Auditor
+
+    return Auditor(aws.iam(), store(), settings(), stalled_after=audit_stalled_after())

@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 from chalicelib import models as m
 from chalicelib.api.http import json_response
 from chalicelib.models import mfa
+from chalicelib.models.audit import AuditReport
 
 docs = Blueprint(__name__)
 
@@ -61,6 +62,8 @@ OPERATIONS: list[Operation] = [
         m.TokenRequest,
     ),
     Operation("GET", "/openapi.json", "This document", {200: None}),
+    Operation("POST", "/admin/audit", "Audit the account now", {200: AuditReport}, iam=True),
+    Operation("GET", "/admin/audit", "The latest audit report", {200: AuditReport}, iam=True),
 ]
 
 OPERATIONS += [

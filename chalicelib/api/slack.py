@@ -53,7 +53,7 @@ def _work(job: SlackJob, actor: Actor, post: Callable[[str, SlackMessage], None]
     if job.action is JobAction.OFFBOARD_CANCELLED:
         return s.reply(f"Offboarding of *{name}* cancelled; nothing was changed.", replace_original=True)
     if job.action is JobAction.AUDIT:
-        return s.audit_reply(wiring.auditor().run())
+        return s.audit_reply(wiring.auditor().run(actor))
     raise AssertionError(f"unhandled job {job.action}")
 
 

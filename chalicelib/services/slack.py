@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.errors import InvalidRequest, InvalidSlackSignature
 from chalicelib.models import USER_NAME_PATTERN, CreatedUser, Link, Removed, UserDetail
+from chalicelib.models.audit import AuditReport
 from chalicelib.models.slack import SlackJob, SlackMessage
 
 if TYPE_CHECKING:
@@ -267,45 +268,25 @@ def offboarded_reply(removed: Removed) -> SlackMessage:
     )
 
 
-class AuditFinding(Protocol):
-    """What the Slack summary reads of one audit finding."""
-
-    @property
-    def check_id(self) -> object: ...
-    @property
-    def severity(self) -> object: ...
-    @property
-    def resource(self) -> object: ...
-    @property
-    def message(self) -> object: ...
-
-
-class AuditReport(Protocol):
-    """What the Slack summary reads of an audit report."""
-
-    @property
-    def summary(self) -> Mapping[str, Any]: ...
-    @property
-    def findings(self) -> Sequence[AuditFinding]: ...
-
-
 AUDIT_FINDINGS_SHOWN = 15
 
 
 def audit_reply(report: AuditReport) -> SlackMessage:
-    """The audit report, short enough for a Slack message; the full report stays at `GET /admin/audit`."""
-    summary = ", ".join(f"{escape(str(k))}: {escape(str(v))}" for k, v in report.summary.items())
-    lines = [f"*Audit*: {summary or 'no summary'}"]
-    if not report.findings:
-        lines.append(":white_check_mark: No findings.")
+    """The audit's summary and its first findings; the whole report stays at `GET /admin/audit`.
+
+    Unlike the daily summary for a channel, this goes to one allow-listed admin, so it names resources.
+    """
+    from chalicelib.services.audit import summary_text  # the checks load only when an audit runs
+
+    lines = [escape(summary_text(report))]
     for finding in report.findings[:AUDIT_FINDINGS_SHOWN]:
         lines.append(
-            f"• *{escape(str(finding.severity))}* `{escape(str(finding.check_id))}` "
-            f"{escape(str(finding.resource))}: {escape(str(finding.message))}"
+            f"• *{finding.severity.value}* `{escape(finding.check_id)}` {escape(finding.resource)}: "
+            f"{escape(finding.message)}"
         )
     hidden = len(report.findings) - AUDIT_FINDINGS_SHOWN
     if hidden > 0:
-        lines.append(f"…and {hidden} more: `GET /admin/audit` has the whole report.")
+        lines.append(f"…and {hidden} more.")
     return reply("\n".join(lines))
 
 

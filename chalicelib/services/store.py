@@ -6,6 +6,7 @@ One DynamoDB table keyed by (`pk`, `sk`):
   seconds (also the table's TTL attribute; TTL deletion is lazy and the emulator never expires items,
   so every read checks expiry in code);
 - `trail` / `<time>#<id>`: who did what to whom, when, through which channel. Never a secret.
+- `report` / RFC 3339 time: a stored audit report (zlib-compressed JSON), kept 90 days.
 """
 
 from __future__ import annotations
@@ -325,6 +326,44 @@ class StateStore:
                     TrailEntry(v["actor"], v["action"], v["target"], v["channel"], v["outcome"], at)
                 )
         return entries
+
+    # --- links, all of them (the audit) ----------------------------------------------------------
+
+    def list_links(self) -> list[LinkRecord]:
+        """Every stored link, expired or not (the table's TTL deletes them lazily)."""
+        pages = self._db.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "link"}},
+        )
+        return [_link_from(item) for page in pages for item in page.get("Items", [])]
+
+    # --- audit reports ----------------------------------------------------------------------------
+
+    def put_report(self, generated_at: datetime, body: bytes, expires_at: datetime) -> None:
+        """Store an audit report (`report` / RFC 3339 time); `body` is opaque to the store."""
+        self._db.put_item(
+            TableName=self._table,
+            Item=_item(
+                {
+                    "pk": "report",
+                    "sk": rfc3339(generated_at),
+                    "body": body,
+                    "expires_at": int(expires_at.timestamp()),
+                }
+            ),
+        )
+
+    def latest_report(self) -> bytes | None:
+        """The body of the newest stored report, if any (one Query, newest first)."""
+        items = self._db.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "report"}},
+            ScanIndexForward=False,
+            Limit=1,
+        ).get("Items", [])
+        return bytes(_plain(items[0])["body"]) if items else None
 
     # --- requests handled once ------------------------------------------------------------------
 

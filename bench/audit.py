@@ -1,0 +1,154 @@
+"""AWS calls and time of one audit, beside the naive per-user audit, on emulated accounts of growing size.
+
+Each account is mostly healthy users (MFA enrolled, in a managed group) and a few failing ones. The
+emulator (moto, in-process) answers GetAccountAuthorizationDetails in a single page; IAM pages it at
+1,000 items, which adds about one call per 1,000 users to the audit's count (still under 25 at 5,000).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+    from chalicelib.services.audit import Auditor
+
+SIZES = (100, 1_000, 5_000)
+FAILING = 5
+ACCOUNT_ID = "123456789012"
+# A throwaway password for emulated users (the emulator ignores the password policy anyway).
+EMULATED_PASSWORD = "Bench-password-0123456789!"  # noqa: S105
+
+
+class CallCounter:
+    """Counts the AWS operations made through the clients it is attached to (botocore event hooks)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    @contextmanager
+    def attached(self, *clients: Any) -> Iterator[CallCounter]:
+        """Count calls of `clients` while inside the block."""
+        for client in clients:
+            client.meta.events.register("before-call", self._count)
+        try:
+            yield self
+        finally:
+            for client in clients:
+                client.meta.events.unregister("before-call", self._count)
+
+    @property
+    def total(self) -> int:
+        """All calls counted."""
+        return sum(self.calls.values())
+
+
+def add_healthy_users(iam: IAMClient, count: int, *, start: int = 0, path: str = "/onboarding/") -> None:
+    """Users who finished onboarding: a password, the developer group and an enabled virtual MFA device."""
+    for i in range(start, start + count):
+        name = f"healthy{i:05d}"
+        iam.create_user(UserName=name, Path=path)
+        iam.add_user_to_group(GroupName="developer", UserName=name)
+        iam.create_login_profile(UserName=name, Password=EMULATED_PASSWORD)
+        serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]["SerialNumber"]
+        iam.enable_mfa_device(
+            UserName=name, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+        )
+
+
+def add_failing_users(iam: IAMClient, count: int, *, path: str = "/onboarding/") -> None:
+    """Users each audit reports: console without MFA, outside the groups, a policy of their own."""
+    for i in range(count):
+        name = f"failing{i:05d}"
+        iam.create_user(UserName=name, Path=path)
+        iam.create_login_profile(UserName=name, Password=EMULATED_PASSWORD)
+        if i % 2:
+            iam.add_user_to_group(GroupName="developer", UserName=name)
+        else:
+            iam.attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+
+
+def naive_audit(iam: IAMClient) -> set[str]:
+    """What a per-user audit does: list users, then ask IAM about each one. Returns the failing users."""
+    failing = set()
+    for page in iam.get_paginator("list_users").paginate():
+        for user in page["Users"]:
+            name = user["UserName"]
+            mfa = iam.list_mfa_devices(UserName=name)["MFADevices"]
+            groups = iam.list_groups_for_user(UserName=name)["Groups"]
+            keys = iam.list_access_keys(UserName=name)["AccessKeyMetadata"]
+            attached = iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]
+            inline = iam.list_user_policies(UserName=name)["PolicyNames"]
+            try:
+                iam.get_login_profile(UserName=name)
+                console = True
+            except iam.exceptions.NoSuchEntityException:
+                console = False
+            if (console and not mfa) or not groups or attached or inline or len(keys) > 1:
+                failing.add(name)
+    return failing
+
+
+def measure(run: Callable[[], object], *clients: Any) -> tuple[int, float]:
+    """AWS calls and seconds of one `run()`."""
+    counter = CallCounter()
+    with counter.attached(*clients):
+        start = time.perf_counter()
+        run()
+        elapsed = time.perf_counter() - start
+    return counter.total, elapsed
+
+
+def _auditor() -> Auditor:
+    from chalicelib import wiring
+
+    return wiring.auditor()
+
+
+def bench_size(users: int) -> tuple[int, float, int, float]:
+    """(audit calls, audit seconds, naive calls, naive seconds) on an account of `users` users."""
+    from moto import mock_aws
+
+    from chalicelib import aws
+    from chalicelib.config import settings
+    from local.bootstrap import bootstrap
+
+    for getter in (aws.iam, aws.dynamodb, aws.sts, settings):
+        getter.cache_clear()
+    with mock_aws():
+        iam, dynamodb = aws.iam(), aws.dynamodb()
+        bootstrap(iam, dynamodb, settings(), ACCOUNT_ID)
+        add_healthy_users(iam, users - FAILING)
+        add_failing_users(iam, FAILING)
+        # IAM keeps a credential report for 4 hours; a daily audit usually finds one ready.
+        iam.generate_credential_report()
+        audit_calls, audit_seconds = measure(lambda: _auditor().run(), iam, dynamodb)
+        naive_calls, naive_seconds = measure(lambda: naive_audit(iam), iam)
+    return audit_calls, audit_seconds, naive_calls, naive_seconds
+
+
+def main(sizes: tuple[int, ...] = SIZES) -> None:
+    """Print the table."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # the groups attach AWS managed policies
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    print(f"Audit vs naive per-user audit ({FAILING} failing users per account; calls = IAM + DynamoDB)")
+    print(f"{'users':>7} | {'audit calls':>11} | {'audit s':>8} | {'naive calls':>11} | {'naive s':>8}")
+    for size in sizes:
+        audit_calls, audit_s, naive_calls, naive_s = bench_size(size)
+        print(f"{size:>7,} | {audit_calls:>11} | {audit_s:>8.2f} | {naive_calls:>11,} | {naive_s:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

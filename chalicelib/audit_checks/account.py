@@ -1,0 +1,96 @@
+"""Checks of account-wide settings: the root user and the password policy (CIS via Prowler's ids)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chalicelib.audit_checks.base import Check, Failures, check
+from chalicelib.audit_checks.snapshot import AccountSnapshot, PasswordPolicyFacts
+from chalicelib.models.audit import Severity
+
+ROOT = "<root_account>"
+
+
+@check(
+    id="iam_root_mfa_enabled",
+    severity=Severity.CRITICAL,
+    description="The root user has no MFA device (from GetAccountSummary, which is current).",
+    remediation="Sign in as root and assign an MFA device (hardware or virtual) to the root user.",
+)
+def root_without_mfa(snapshot: AccountSnapshot) -> Failures:
+    if not snapshot.root.mfa_enabled:
+        yield ROOT, "MFA is not enabled for root account."
+
+
+@check(
+    id="iam_no_root_access_key",
+    severity=Severity.CRITICAL,
+    description="The root user has access keys (from GetAccountSummary, which is current).",
+    remediation="Sign in as root and delete the root user's access keys; use IAM users or roles instead.",
+)
+def root_with_access_keys(snapshot: AccountSnapshot) -> Failures:
+    if snapshot.root.access_keys_present:
+        yield ROOT, "Root account has access keys."
+
+
+def _password_rule(
+    id: str, rule: str, remediation: str, holds: Callable[[PasswordPolicyFacts], bool]
+) -> Check:
+    @check(
+        id=id,
+        severity=Severity.MEDIUM,
+        description=f"The account password policy must {rule}.",
+        remediation=remediation,
+    )
+    def evaluate(snapshot: AccountSnapshot) -> Failures:
+        policy = snapshot.password_policy
+        if policy is None:
+            yield "password_policy", f"No account password policy is set, so none {rule}."
+        elif not holds(policy):
+            yield "password_policy", f"The account password policy does not {rule}."
+
+    return evaluate
+
+
+# CIS v1.5 and later no longer ask for password expiry (NIST SP 800-63B advises against it), so
+# Prowler's iam_password_policy_expires_passwords_within_90_days_or_less is deliberately not run.
+PASSWORD_CHECKS = [
+    _password_rule(
+        "iam_password_policy_minimum_length_14",
+        "require at least 14 characters",
+        "Set the account password policy's minimum length to 14 or more.",
+        lambda p: p.minimum_length >= 14,
+    ),
+    _password_rule(
+        "iam_password_policy_uppercase",
+        "require an uppercase letter",
+        "Require at least one uppercase letter in the account password policy.",
+        lambda p: p.require_uppercase,
+    ),
+    _password_rule(
+        "iam_password_policy_lowercase",
+        "require a lowercase letter",
+        "Require at least one lowercase letter in the account password policy.",
+        lambda p: p.require_lowercase,
+    ),
+    _password_rule(
+        "iam_password_policy_number",
+        "require a number",
+        "Require at least one number in the account password policy.",
+        lambda p: p.require_numbers,
+    ),
+    _password_rule(
+        "iam_password_policy_symbol",
+        "require a symbol",
+        "Require at least one symbol in the account password policy.",
+        lambda p: p.require_symbols,
+    ),
+    _password_rule(
+        "iam_password_policy_reuse_24",
+        "prevent reuse of the last 24 passwords",
+        "Set the account password policy to remember 24 passwords.",
+        lambda p: (p.reuse_prevention or 0) >= 24,
+    ),
+]
+
+CHECKS = [root_without_mfa, root_with_access_keys, *PASSWORD_CHECKS]

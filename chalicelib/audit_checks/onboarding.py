@@ -1,0 +1,88 @@
+"""Checks no common tool has: onboarding that stalled, links that expired unused, orphaned MFA devices."""
+
+from __future__ import annotations
+
+from chalicelib.audit_checks.base import Failures, check
+from chalicelib.audit_checks.snapshot import AccountSnapshot
+from chalicelib.models import OnboardingState
+from chalicelib.models.audit import Severity
+
+
+@check(
+    id="onboarding_stalled",
+    severity=Severity.MEDIUM,
+    description=(
+        "Managed users invited longer ago than AUDIT_STALLED_DAYS (default 7) who still have not used "
+        "their password or have no MFA device (MFA state is fresh)."
+    ),
+    remediation=(
+        "Ask the newcomer to finish onboarding; reissue the link (POST /admin/users/{user_name}/credentials) "
+        "or offboard the user."
+    ),
+)
+def stalled_onboarding(snapshot: AccountSnapshot) -> Failures:
+    rows = {row.user: row for row in snapshot.credential_rows}
+    days = snapshot.stalled_after.days
+    for user in snapshot.managed_users():
+        if snapshot.now - user.created_at <= snapshot.stalled_after:
+            continue
+        row = rows.get(user.name)
+        missing = []
+        if row is None or row.password_last_used is None:
+            missing.append("has never used their password")
+        if not snapshot.has_mfa(user.name):
+            missing.append("has no MFA device")
+        if missing:
+            yield user.name, f"User {user.name} was invited over {days} days ago and {' and '.join(missing)}."
+
+
+@check(
+    id="onboarding_link_expired_unused",
+    severity=Severity.LOW,
+    description=(
+        "Credential links that expired before the newcomer opened them, and enrollment links that "
+        "expired while the user still has no MFA device. A link the table's TTL already deleted counts."
+    ),
+    remediation=(
+        "Send a new link: POST /admin/users/{user_name}/credentials (credentials) or "
+        "POST /admin/users/{user_name}/enrollment (MFA)."
+    ),
+)
+def expired_unused_links(snapshot: AccountSnapshot) -> Failures:
+    now = int(snapshot.now.timestamp())
+    for user in snapshot.managed_users():
+        record = snapshot.records.get(user.name.lower())
+        if record is None or snapshot.has_mfa(user.name):
+            continue
+        for kind, link_id, pending in (
+            ("credential", record.bundle_id, record.state == OnboardingState.INVITED),
+            ("enrollment", record.enrollment_id, True),
+        ):
+            if not (pending and link_id):
+                continue
+            link = snapshot.links.get(link_id)
+            if link is None or (link.claimed_at is None and link.expires_at <= now):
+                yield user.name, f"The {kind} link of {user.name} expired unused."
+
+
+@check(
+    id="orphaned_virtual_mfa_device",
+    severity=Severity.LOW,
+    description=(
+        "Virtual MFA devices assigned to nobody, other than the device of an enrollment still in progress."
+    ),
+    remediation="Delete the device (aws iam delete-virtual-mfa-device --serial-number <serial>).",
+)
+def orphaned_devices(snapshot: AccountSnapshot) -> Failures:
+    now = int(snapshot.now.timestamp())
+    pending = {
+        str(link.extra["serial_number"])
+        for link in snapshot.links.values()
+        if link.kind == "enrollment" and "serial_number" in link.extra and link.expires_at > now
+    }
+    for device in sorted(snapshot.virtual_mfa_devices, key=lambda d: d.serial):
+        if device.user is None and device.serial not in pending:
+            yield device.serial, f"Virtual MFA device {device.serial} is assigned to no user."
+
+
+CHECKS = [stalled_onboarding, expired_unused_links, orphaned_devices]
