@@ -120,6 +120,10 @@ class SlackClient:
 
     def click(self, action_id: str, value: str, *, user: str = ADMIN) -> Reply:
         """Click a button of ours, as `user`."""
+        return self.post("/slack/interactivity", self.click_form(action_id, value, user=user))
+
+    def click_form(self, action_id: str, value: str, *, user: str = ADMIN) -> bytes:
+        """The interactivity body of a click (a `block_actions` payload, form-encoded)."""
         self._triggers += 1
         payload = {
             "type": "block_actions",
@@ -140,8 +144,7 @@ class SlackClient:
                 }
             ],
         }
-        body = urlencode({"payload": json.dumps(payload)}).encode()
-        return self.post("/slack/interactivity", body)
+        return urlencode({"payload": json.dumps(payload)}).encode()
 
     def finish(self) -> list[str]:
         """Wait for the background work, then the texts posted to Slack."""
