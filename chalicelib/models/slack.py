@@ -25,6 +25,12 @@ class SlashCommand(SlackForm):
     response_url: str = Field(min_length=1)
 
 
+class InteractivityForm(SlackForm):
+    """An interactivity request: one form field, `payload`, holding JSON."""
+
+    payload: str = Field(description="JSON: a block_actions payload")
+
+
 class SlackUser(SlackForm):
     """The Slack user who clicked."""
 

@@ -10,7 +10,7 @@ import pytest
 from chalicelib import aws, wiring
 from chalicelib.models import UserDetail
 from chalicelib.services.users import Actor
-from tests.conftest import token_of
+from tests.conftest import Api, token_of
 from tests.functional.slack.conftest import (
     ADMIN,
     STRANGER,
@@ -321,3 +321,16 @@ def test_status_shows_when_the_user_was_created_in_the_readers_time_zone(slack: 
         f"• created: <!date^{int(detail.created_at.timestamp())}^"
         "{date_short_pretty} {time}|" + detail.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") + ">"
     )
+
+
+def test_the_slack_routes_are_documented_as_form_posts(api: Api) -> None:
+    paths = api.call("GET", "/openapi.json").body["paths"]
+
+    for path in ("/slack/commands", "/slack/interactivity"):
+        assert list(paths[path]["post"]["requestBody"]["content"]) == ["application/x-www-form-urlencoded"]
+
+
+def test_a_json_body_is_not_a_slack_request(slack: SlackClient) -> None:
+    reply = slack.api.call("POST", "/slack/commands", {"text": "help"})
+
+    assert (reply.status, reply.body["error"]["code"]) == (415, "unsupported_media_type")
