@@ -47,8 +47,12 @@ def _work(job: SlackJob, actor: Actor, post: Callable[[str, SlackMessage], None]
         removed, link = wiring.mfa().reset(name, actor)
         return s.mfa_reset_reply(name, removed, link)
     if job.action is JobAction.OFFBOARD:
-        # Take the buttons away first, so a second click cannot start a second offboarding.
-        post(job.response_url, s.reply(f"Offboarding *{name}*…", replace_original=True))
+        # Take the buttons away first, so a second click cannot start a second offboarding; a failed
+        # post must not stop the offboarding the admin confirmed.
+        try:
+            post(job.response_url, s.reply(f"Offboarding *{name}*…", replace_original=True))
+        except Exception:
+            log.warning("could not post the progress of Slack job offboard", exc_info=True)
         return s.offboarded_reply(wiring.provisioner().offboard(name, actor, dry_run=False))
     if job.action is JobAction.OFFBOARD_CANCELLED:
         return s.reply(f"Offboarding of *{name}* cancelled; nothing was changed.", replace_original=True)

@@ -128,3 +128,22 @@ def test_the_worker_function_refuses_an_event_that_is_not_a_job(slack: SlackClie
 
     with pytest.raises(ValidationError):
         slack_worker({"action": "drop_table", "admin_id": ADMIN, "response_url": "x"}, None)
+
+
+def test_the_slack_app_manifest_points_at_the_apps_slack_routes() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from app import app
+
+    manifest = yaml.safe_load((Path(__file__).parents[3] / "slack" / "manifest.yml").read_text())
+    (command,) = manifest["features"]["slash_commands"]
+    urls = [command["url"], manifest["settings"]["interactivity"]["request_url"]]
+
+    assert command["command"] == "/iam"
+    assert urls == ["API_BASE_URL/slack/commands", "API_BASE_URL/slack/interactivity"]
+    for url in urls:
+        assert app.routes[url.removeprefix("API_BASE_URL")]["POST"].content_types == [
+            "application/x-www-form-urlencoded"
+        ]

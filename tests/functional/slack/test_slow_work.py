@@ -10,6 +10,8 @@ import pyotp
 import pytest
 
 from chalicelib import aws, wiring
+from chalicelib.api.slack import run_job
+from chalicelib.models.slack import JobAction, SlackJob, SlackMessage
 from chalicelib.services.users import Actor
 from tests.conftest import token_of
 from tests.functional.slack.conftest import ADMIN, STRANGER, SlackClient, signed_headers
@@ -207,3 +209,25 @@ def test_audit_answers_at_once_and_posts_the_report_later(slack: SlackClient) ->
     assert len(shown) == min(15, len(report.findings))
     entry = next(e for e in wiring.store().trail() if e.action == "run_audit")
     assert (entry.actor, entry.channel) == (ADMIN, "slack")
+
+
+def test_offboarding_goes_on_when_the_progress_post_fails(slack: SlackClient) -> None:
+    make_user("alice")
+    posted: list[str] = []
+
+    def slack_down_once(url: str, message: SlackMessage) -> None:
+        if not posted:
+            posted.append("(failed)")
+            raise OSError("Slack is down")
+        posted.append(message.text)
+
+    job = SlackJob(
+        action=JobAction.OFFBOARD, admin_id=ADMIN, response_url=slack.stand_in.url(), user_name="alice"
+    )
+    run_job(job, post=slack_down_once)
+
+    assert posted == [
+        "(failed)",
+        ":white_check_mark: Offboarded *alice*. Removed password: 1, groups: 1; then the user.",
+    ]
+    assert managed_users() == []
