@@ -89,6 +89,7 @@ class SlackSettings:
     signing_secret_param: str | None
     admins: frozenset[str]
     worker_function: str | None
+    in_lambda: bool
 
 
 @functools.cache
@@ -103,4 +104,5 @@ def slack_settings() -> SlackSettings:
         signing_secret_param=os.environ.get("SLACK_SIGNING_SECRET_PARAM") or None,
         admins=frozenset(a.strip() for a in os.environ.get("SLACK_ADMINS", "").split(",") if a.strip()),
         worker_function=os.environ.get("SLACK_WORKER_FUNCTION") or None,
+        in_lambda=bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")),
     )

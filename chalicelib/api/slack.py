@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from chalicelib import aws, wiring
 from chalicelib.api.http import json_response, translating_errors
 from chalicelib.config import settings, slack_settings
-from chalicelib.errors import InvalidRequest, ProductError
+from chalicelib.errors import InvalidRequest, ProductError, SlackNotConfigured
 from chalicelib.models.slack import BlockActions, JobAction, SlackJob, SlackMessage, SlashCommand
 from chalicelib.services import slack as s
 from chalicelib.services.users import Actor
@@ -96,20 +96,24 @@ local_jobs = s.LocalJobs(run_job)
 
 def job_queue() -> s.JobQueue:
     """The worker function when deployed (`SLACK_WORKER_FUNCTION`), else a thread of this process."""
-    function = slack_settings().worker_function
-    return s.LambdaJobs(aws.lambda_(), function) if function else local_jobs
+    conf = slack_settings()
+    if conf.worker_function:
+        return s.LambdaJobs(aws.lambda_(), conf.worker_function)
+    if conf.in_lambda:
+        # A thread would be frozen with the Lambda as soon as the answer is sent: the work would not run.
+        raise SlackNotConfigured("Slow commands need SLACK_WORKER_FUNCTION set on this deployment.")
+    return local_jobs
 
 
 # --- the requests ---------------------------------------------------------------------------------
 
 
-def _verified_form() -> tuple[bytes, dict[str, str]]:
+def _verified_form(gate: s.SlackGate) -> tuple[bytes, dict[str, str]]:
     """The raw body and its form fields, once Slack's signature over the raw body checks out."""
     request = slack.current_request
     raw = request.raw_body or b""
     body = raw.encode() if isinstance(raw, str) else raw
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    wiring.slack_gate().verify(body, headers)
+    gate.verify(body, {k.lower(): v for k, v in request.headers.items()})
     return body, dict(parse_qsl(body.decode(), keep_blank_values=True))
 
 
@@ -172,12 +176,15 @@ def _acknowledged() -> Response:
 @translating_errors
 def slash_command() -> Response:
     """The `/iam` slash command."""
-    body, form = _verified_form()
+    gate = wiring.slack_gate()
+    body, form = _verified_form(gate)
+    if form.get("ssl_check") == "1":
+        return _acknowledged()  # Slack checking our certificate: no command in it
     try:
         command = SlashCommand.model_validate(form)
     except ValidationError as error:
         raise InvalidRequest("The body is not a Slack slash command.") from error
-    if not wiring.slack_gate().is_admin(command.user_id):
+    if not gate.is_admin(command.user_id):
         log.warning("Slack user %s is not on the allow-list", command.user_id)
         return _message(s.refusal_reply())
     if not _first_time(body):
@@ -192,7 +199,8 @@ def slash_command() -> Response:
 @translating_errors
 def interactivity() -> Response:
     """Button clicks on our messages (the offboarding confirmation)."""
-    body, form = _verified_form()
+    gate = wiring.slack_gate()
+    body, form = _verified_form(gate)
     try:
         payload = json.loads(form.get("payload", ""))
     except ValueError as error:
@@ -203,7 +211,7 @@ def interactivity() -> Response:
         actions = BlockActions.model_validate(payload)
     except ValidationError as error:
         raise InvalidRequest("The body is not a Slack block_actions payload.") from error
-    if not wiring.slack_gate().is_admin(actions.user.id):
+    if not gate.is_admin(actions.user.id):
         log.warning("Slack user %s is not on the allow-list", actions.user.id)
         return _message(s.refusal_reply())
     if not _first_time(body):

@@ -334,3 +334,15 @@ def test_a_json_body_is_not_a_slack_request(slack: SlackClient) -> None:
     reply = slack.api.call("POST", "/slack/commands", {"text": "help"})
 
     assert (reply.status, reply.body["error"]["code"]) == (415, "unsupported_media_type")
+
+
+def test_slacks_certificate_check_is_acknowledged(slack: SlackClient) -> None:
+    reply = slack.post("/slack/commands", b"ssl_check=1&token=deprecated-verification-token")
+
+    assert (reply.status, reply.body) == (200, None)
+
+
+def test_a_signed_body_that_is_not_a_slash_command_is_a_bad_request(slack: SlackClient) -> None:
+    reply = slack.post("/slack/commands", b"text=help")
+
+    assert (reply.status, reply.body["error"]["code"]) == (400, "invalid_request")

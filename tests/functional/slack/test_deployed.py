@@ -147,3 +147,18 @@ def test_the_slack_app_manifest_points_at_the_apps_slack_routes() -> None:
         assert app.routes[url.removeprefix("API_BASE_URL")]["POST"].content_types == [
             "application/x-www-form-urlencoded"
         ]
+
+
+def test_deployed_without_a_worker_function_slow_commands_say_what_is_missing(
+    slack: SlackClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "iam-onboarding-dev")
+    forget_slack_caches()
+
+    reply = slack.command("onboard alice developer")
+
+    assert reply.body["text"] == (
+        ":warning: Slow commands need SLACK_WORKER_FUNCTION set on this deployment."
+    )
+    assert slack.finish() == []
+    assert aws.iam().list_users(PathPrefix="/onboarding/")["Users"] == []
