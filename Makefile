@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help venv run test lint typecheck unit bench clean
+.PHONY: help venv run test lint typecheck unit bench fuzz clean
 
 help:
 	@echo "make run    start moto + bootstrap + the API on http://127.0.0.1:$(PORT)"
@@ -51,3 +51,6 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+fuzz: venv
+	$(BIN)/python -m local.fuzz

@@ -1,17 +1,19 @@
-"""`python -m bench` (`make bench`): run every benchmark module in turn, each printing its own table."""
+"""`make bench`: run every benchmark module in bench/ (each has a `main()` that prints its figures)."""
 
 from __future__ import annotations
 
 import importlib
-
-MODULES = ["bench.audit"]
+import pkgutil
+from pathlib import Path
 
 
 def main() -> None:
-    """Run each module's `main()`."""
-    for name in MODULES:
-        print(f"== {name}")
-        importlib.import_module(name).main()
+    """Run each benchmark in name order."""
+    for module in sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])):
+        if module.startswith("_"):
+            continue
+        print(f"\n== bench/{module}.py")
+        importlib.import_module(f"bench.{module}").main()
 
 
 if __name__ == "__main__":

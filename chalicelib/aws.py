@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_ssm import SSMClient
     from mypy_boto3_sts import STSClient
+
+# At DEBUG, botocore logs every request's parameters: CreateLoginProfile's Password among them. Whatever
+# LOG_LEVEL says, the AWS libraries never log below INFO.
+for _name in ("botocore", "boto3", "urllib3"):
+    logging.getLogger(_name).setLevel(logging.INFO)
 
 # Standard mode retries throttling and transient 5xx with backoff; short timeouts keep a stuck call from
 # eating Slack's 3-second budget or the Lambda's.

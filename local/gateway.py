@@ -13,6 +13,7 @@ import json
 import warnings
 from http.server import HTTPServer
 from typing import Any
+from urllib.parse import unquote
 
 from chalice.app import Chalice, IAMAuthorizer
 from chalice.config import Config
@@ -65,6 +66,21 @@ class DevGateway(LocalGateway):
         super().__init__(app_object, config)
         self._gate = gate
 
+    def handle_request(
+        self, method: str, path: str, headers: dict[str, Any], body: bytes | None
+    ) -> dict[str, Any]:
+        """Route like API Gateway; its refusals of unknown routes get the API's error shape too."""
+        try:
+            response: dict[str, Any] = super().handle_request(method, path, headers, body)
+        except GatewayError:
+            raise
+        except LocalGatewayException as error:
+            # API Gateway answers an unknown route with 403 "Missing Authentication Token".
+            raise GatewayError(
+                403, "missing_authentication_token", "No such route; see /openapi.json."
+            ) from error
+        return response
+
     def _generate_lambda_event(
         self, method: str, path: str, headers: dict[str, Any], body: bytes | None
     ) -> dict[str, Any]:
@@ -72,6 +88,10 @@ class DevGateway(LocalGateway):
         caller = headers.pop("x-dev-caller", None)
         mfa = headers.pop("x-dev-mfa", None)
         event: dict[str, Any] = super()._generate_lambda_event(method, path, headers, body)
+        # API Gateway hands path parameters to the Lambda percent-decoded; chalice local does not.
+        event["pathParameters"] = {
+            k: unquote(v) for k, v in (event.get("pathParameters") or {}).items()
+        } or None
         context = event["requestContext"]
         route = self._app_object.routes.get(context["resourcePath"], {}).get(method)
         if route is None or not isinstance(route.authorizer, IAMAuthorizer):
@@ -110,9 +130,12 @@ class DevRequestHandler(ChaliceRequestHandler):
         # Skip ChaliceRequestHandler.__init__ (it would build a plain LocalGateway).
         super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        # Paths carry no secrets (tokens travel in bodies and fragments), so the default access log is fine.
-        super().log_message(format, *args)
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method it has no `do_<METHOD>` for with an HTML 501; API Gateway routes
+        # any method like the others, and the app answers 405 in the API's error shape.
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
 
 
 def make_server(app_object: Chalice, host: str, port: int) -> ThreadedHTTPServer:

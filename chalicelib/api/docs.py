@@ -8,10 +8,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
 
 from chalicelib import models as m
 from chalicelib.api.http import json_response
+from chalicelib.config import settings
 from chalicelib.models import mfa
 from chalicelib.models.audit import AuditReport
 from chalicelib.models.slack import InteractivityForm, SlackMessage, SlashCommand
@@ -131,11 +131,15 @@ def _models() -> list[type[BaseModel]]:
 @functools.cache
 def document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route in `OPERATIONS`."""
+    from pydantic.json_schema import models_json_schema  # only this route needs it: keep it off cold start
+
     models = _models()
     _, defs = models_json_schema(
         [(model, "serialization") for model in models], ref_template="#/components/schemas/{model}"
     )
     schemas = defs.get("$defs", {})
+    # The provisionable groups are data (policies/groups.json): document them as the enum they are.
+    schemas["CreateUserRequest"]["properties"]["groups"]["items"]["enum"] = sorted(settings().groups)
     error_ref = {"$ref": "#/components/schemas/ErrorBody"}
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:

@@ -19,10 +19,14 @@ MAX_BODY_BYTES = 16 * 1024
 JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 
-def error_response(status: int, code: str, message: str) -> Response:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str | list[str]] | None = None
+) -> Response:
     """A response in the one error shape of the API."""
     return Response(
-        body={"error": {"code": code, "message": message}}, status_code=status, headers=dict(JSON_HEADERS)
+        body={"error": {"code": code, "message": message}},
+        status_code=status,
+        headers={**(headers or {}), **JSON_HEADERS},
     )
 
 
@@ -77,11 +81,12 @@ def reshape_chalice_errors(event: Request, get_response: Callable[[Request], Res
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and "Code" in body and "error" not in body:
         code = "".join(f"_{c.lower()}" if c.isupper() else c for c in str(body["Code"])).lstrip("_")
+        code = code.removesuffix("_error") or code
         status = response.status_code
         message = (
             str(body.get("Message", ""))
             if status < 500
             else "Something went wrong on our side; try again later."
         )
-        return error_response(status, code, message)
+        return error_response(status, code, message, headers=response.headers)  # keeps 405's Allow
     return response

@@ -12,15 +12,19 @@ USER_NAME_PATTERN = r"^[A-Za-z0-9_+=,.@-]{1,64}$"
 
 
 class Request(BaseModel):
-    """A request body: unknown fields and wrong types are errors, never coerced."""
+    """A request body: unknown fields and wrong types are errors, never coerced.
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    `defer_build` keeps validator construction out of the Lambda's cold start: each model is built on
+    first use, and most invocations use one or two of them.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class Body(BaseModel):
-    """A response body."""
+    """A response body (built on first use, like `Request`)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class OnboardingState(StrEnum):

@@ -147,7 +147,9 @@ def test_users_that_are_not_managed_are_not_found(api: Api, name: str) -> None:
     assert (reply.status, reply.body["error"]["code"]) == (404, "user_not_found")
 
 
-def test_reissuing_credentials_kills_the_old_link_and_forces_a_reset_again(api: Api) -> None:
+def test_reissuing_credentials_kills_the_old_link_and_forces_a_reset_again(
+    api: Api, aws_calls: CallLog
+) -> None:
     old = create(api, "alice")
     api.call("POST", "/onboarding/credentials", {"token": token_of(old["bundle"]["url"])})
 
@@ -158,6 +160,10 @@ def test_reissuing_credentials_kills_the_old_link_and_forces_a_reset_again(api: 
     assert (
         api.call("POST", "/onboarding/credentials", {"token": token_of(old["bundle"]["url"])}).status == 410
     )
+    # A new password always goes with the update: without one IAM keeps the old password valid (and the
+    # emulator deletes the profile).
+    [update] = aws_calls.of("UpdateLoginProfile")
+    assert update["PasswordResetRequired"] is True and len(update["Password"]) >= 16
     assert aws.iam().get_login_profile(UserName="alice")["LoginProfile"]["PasswordResetRequired"] is True
     assert api.as_admin("GET", "/admin/users/alice").body["state"] == "invited"
     assert api.call("POST", "/onboarding/credentials", {"token": new_token}).status == 200
@@ -248,3 +254,24 @@ def test_every_admin_action_leaves_a_trail_record_without_secrets(api: Api) -> N
     ]
     assert {(e.actor, e.channel) for e in trail} == {("arn:aws:iam::123456789012:user/admin", "rest")}
     assert token_of(created["bundle"]["url"]) not in repr(trail)
+
+
+def test_an_unknown_route_answers_in_the_api_error_shape(api: Api) -> None:
+    reply = api.call("GET", "/admin/nothing-here", caller="admin", mfa="true")
+
+    assert (reply.status, reply.body["error"]["code"]) == (403, "missing_authentication_token")
+
+
+def test_an_unsupported_method_answers_in_the_api_error_shape(api: Api) -> None:
+    reply = api.as_admin("PUT", "/admin/users")
+
+    assert reply.status == 405 and reply.body["error"]["code"] == "method_not_allowed"
+    assert set(reply.headers["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+def test_a_percent_encoded_user_name_is_decoded_as_api_gateway_does(api: Api) -> None:
+    create(api, "a=b@c")
+
+    reply = api.as_admin("GET", "/admin/users/a%3Db%40c")
+
+    assert (reply.status, reply.body["user_name"]) == (200, "a=b@c")

@@ -1,0 +1,142 @@
+"""A newcomer claims the credential bundle exactly once; every other answer is the same 410."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib import aws, wiring
+from chalicelib.config import settings
+from chalicelib.services import passwords
+from chalicelib.services.bundles import claim_bundle
+from chalicelib.services.passwords import PasswordPolicy
+from tests.conftest import Api, token_of
+
+
+def invite(api: Api, name: str = "alice") -> str:
+    reply = api.as_admin("POST", "/admin/users", {"user_name": name, "groups": ["developer"]})
+    assert reply.status == 201
+    return token_of(reply.body["bundle"]["url"])
+
+
+def test_the_first_claim_hands_over_the_credentials_and_an_enrollment_token(api: Api) -> None:
+    token = invite(api)
+
+    reply = api.call("POST", "/onboarding/credentials", {"token": token})
+
+    assert reply.status == 200
+    assert reply.headers["Cache-Control"] == "no-store"
+    body = reply.body
+    assert body["user_name"] == "alice"
+    assert body["account_id"] == "123456789012"
+    assert body["console_url"] == "https://123456789012.signin.aws.amazon.com/console"
+    policy = PasswordPolicy(minimum_length=16)  # the bootstrap's policy
+    assert passwords.satisfies(body["password"], policy)
+    assert len(body["enrollment"]["token"]) >= 43
+    assert body["enrollment"]["token"] != token
+
+
+def test_the_password_handed_over_is_the_one_iam_was_given(api: Api, aws_calls: list) -> None:
+    token = invite(api)
+
+    password = api.call("POST", "/onboarding/credentials", {"token": token}).body["password"]
+
+    assert [c.params["Password"] for c in aws_calls if c.operation == "CreateLoginProfile"] == [password]
+
+
+def test_second_claim_of_a_bundle_is_gone(api: Api) -> None:
+    token = invite(api)
+    api.call("POST", "/onboarding/credentials", {"token": token})
+
+    reply = api.call("POST", "/onboarding/credentials", {"token": token})
+
+    assert (reply.status, reply.body["error"]["code"]) == (410, "link_expired")
+
+
+def test_used_expired_and_unknown_tokens_get_the_same_answer(api: Api) -> None:
+    used = invite(api, "alice")
+    api.call("POST", "/onboarding/credentials", {"token": used})
+    expired = invite(api, "bob")
+    later = datetime.now(UTC) + settings().credential_link_ttl + timedelta(seconds=1)
+    with pytest.raises(Exception) as expired_error:
+        claim_bundle(expired, iam=aws.iam(), store=wiring.store(), settings=settings(), now=later)
+
+    answers = [api.call("POST", "/onboarding/credentials", {"token": t}) for t in (used, "x" * 43)]
+
+    assert {(a.status, json.dumps(a.body)) for a in answers} == {
+        (410, json.dumps({"error": {"code": "link_expired", "message": str(expired_error.value)}}))
+    }
+
+
+def test_an_expired_link_stays_unclaimable_even_though_the_emulator_never_expires_items(api: Api) -> None:
+    token = invite(api)
+    later = datetime.now(UTC) + timedelta(hours=73)
+
+    with pytest.raises(Exception, match="expired"):
+        claim_bundle(token, iam=aws.iam(), store=wiring.store(), settings=settings(), now=later)
+
+    assert api.call("POST", "/onboarding/credentials", {"token": token}).status == 200
+
+
+def test_concurrent_claims_of_one_bundle_succeed_exactly_once(api: Api) -> None:
+    token = invite(api)
+    store = wiring.store()
+
+    def claim() -> str:
+        try:
+            claim_bundle(token, iam=aws.iam(), store=store, settings=settings())
+        except Exception as error:
+            return type(error).__name__
+        return "ok"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = sorted(pool.map(lambda _: claim(), range(8)))
+
+    assert outcomes == ["LinkExpired"] * 7 + ["ok"]
+
+
+def test_the_store_keeps_neither_the_token_nor_the_password(api: Api) -> None:
+    token = invite(api)
+    stored_before = repr(aws.dynamodb().scan(TableName=settings().table_name)["Items"])
+    body = api.call("POST", "/onboarding/credentials", {"token": token}).body
+    stored_after = repr(aws.dynamodb().scan(TableName=settings().table_name)["Items"])
+
+    for secret in (token, body["password"], body["enrollment"]["token"]):
+        assert secret not in stored_before and secret not in stored_after
+
+
+def test_the_console_link_uses_the_account_alias_when_there_is_one(api: Api) -> None:
+    aws.iam().create_account_alias(AccountAlias="team-sandbox")
+    token = invite(api)
+
+    body = api.call("POST", "/onboarding/credentials", {"token": token}).body
+
+    assert body["console_url"] == "https://team-sandbox.signin.aws.amazon.com/console"
+
+
+def test_a_user_who_already_has_mfa_gets_no_enrollment_token(api: Api) -> None:
+    token = invite(api)
+    iam = aws.iam()
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="alice-phone")["VirtualMFADevice"][
+        "SerialNumber"
+    ]
+    iam.enable_mfa_device(
+        UserName="alice", SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+    )
+
+    body = api.call("POST", "/onboarding/credentials", {"token": token}).body
+
+    assert body["enrollment"] is None
+
+
+@pytest.mark.parametrize(
+    "raw", [b"{}", b'{"token": 5}', b'{"token": "abc", "extra": 1}', b"nope", b'{"token": ""}']
+)
+def test_a_malformed_claim_is_a_400_not_a_410(api: Api, raw: bytes) -> None:
+    reply = api.call("POST", "/onboarding/credentials", raw=raw)
+
+    assert reply.status == 400
+    assert reply.body["error"]["code"] in {"invalid_request", "malformed_json"}

@@ -1,0 +1,78 @@
+"""Creating a user either fully succeeds or leaves nothing behind, and the error names the failed step."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib import aws
+from chalicelib.config import settings
+from tests.conftest import Api
+from tests.faults import failing
+
+
+def assert_nothing_left(name: str = "carol") -> None:
+    iam = aws.iam()
+    assert [u["UserName"] for u in iam.list_users()["Users"]] == ["admin"]
+    for group in ("administrator", "developer"):
+        assert [u["UserName"] for u in iam.get_group(GroupName=group)["Users"]] == (
+            ["admin"] if group == "administrator" else []
+        )
+    items = aws.dynamodb().scan(TableName=settings().table_name)["Items"]
+    assert [i["pk"]["S"] for i in items if i["pk"]["S"] != "trail"] == []
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "code", "status", "step"),
+    [
+        ("iam", "CreateUser", "LimitExceeded", 409, "CreateUser"),
+        ("iam", "AddUserToGroup", "NoSuchEntity", 404, "AddUserToGroup("),
+        ("iam", "CreateLoginProfile", "PasswordPolicyViolation", 400, "CreateLoginProfile"),
+        ("dynamodb", "TransactWriteItems", "InternalServerError", 500, "StateWrite"),
+    ],
+)
+def test_a_failure_at_any_step_leaves_nothing_behind_and_names_the_step(
+    api: Api, service: str, operation: str, code: str, status: int, step: str
+) -> None:
+    client = aws.iam() if service == "iam" else aws.dynamodb()
+    with failing(client, operation, code, status=status, times=10):
+        reply = api.as_admin(
+            "POST", "/admin/users", {"user_name": "carol", "groups": ["developer", "administrator"]}
+        )
+
+    assert reply.status in (502, 503)
+    assert step in reply.body["error"]["message"]
+    assert code in reply.body["error"]["message"]
+    assert "Nothing was left behind" in reply.body["error"]["message"]
+    assert_nothing_left()
+
+
+def test_throttling_that_persists_is_a_503_to_try_later(api: Api) -> None:
+    with failing(aws.iam(), "CreateLoginProfile", "Throttling", status=400, times=10):
+        reply = api.as_admin("POST", "/admin/users", {"user_name": "carol", "groups": ["developer"]})
+
+    assert (reply.status, reply.body["error"]["code"]) == (503, "aws_unavailable")
+    assert_nothing_left()
+
+
+def test_iam_eventual_consistency_is_retried_until_it_clears(api: Api) -> None:
+    with failing(aws.iam(), "AddUserToGroup", "EntityTemporarilyUnmodifiable", status=409, times=2) as hits:
+        reply = api.as_admin("POST", "/admin/users", {"user_name": "carol", "groups": ["developer"]})
+
+    assert reply.status == 201
+    assert len(hits) == 2
+    assert [g["GroupName"] for g in aws.iam().list_groups_for_user(UserName="carol")["Groups"]] == [
+        "developer"
+    ]
+
+
+def test_when_cleanup_fails_too_the_error_says_what_to_remove_by_hand(api: Api) -> None:
+    with (
+        failing(aws.iam(), "CreateLoginProfile", "ServiceFailure", status=500, times=10),
+        failing(aws.iam(), "DeleteUser", "ServiceFailure", status=500, times=10),
+        failing(aws.iam(), "RemoveUserFromGroup", "ServiceFailure", status=500, times=10),
+    ):
+        reply = api.as_admin("POST", "/admin/users", {"user_name": "carol", "groups": ["developer"]})
+
+    message = reply.body["error"]["message"]
+    assert reply.status == 503
+    assert "remove by hand: AddUserToGroup(developer), CreateUser" in message

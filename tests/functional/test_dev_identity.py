@@ -1,0 +1,57 @@
+"""The dev identity headers work only through the local gateway; a Lambda invocation ignores them."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from app import app
+from chalicelib import aws
+from tests.conftest import Api
+
+EVENT = json.loads((Path(__file__).parent.parent / "events" / "apigw_post_admin_users.json").read_text())
+
+
+class LambdaContext:
+    """The parts of the Lambda context object Chalice reads."""
+
+    function_name = "iam-onboarding-dev"
+    memory_limit_in_mb = 512
+    aws_request_id = "5a3c2f1e-7b8d-4e9f-a0b1-c2d3e4f5a6b7"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def invoke(event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    response = app(event, LambdaContext())
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_a_lambda_invocation_acts_as_the_signed_caller_not_the_dev_header(api: Api) -> None:
+    api.as_admin("POST", "/admin/users", {"user_name": "bob", "groups": ["developer"]})
+
+    status, body = invoke(copy.deepcopy(EVENT))
+
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+    assert "eve" not in [u["UserName"] for u in aws.iam().list_users()["Users"]]
+
+
+def test_a_lambda_invocation_without_a_signed_caller_is_unauthenticated_despite_dev_headers(api: Api) -> None:
+    event = copy.deepcopy(EVENT)
+    event["requestContext"]["identity"]["userArn"] = None
+
+    status, body = invoke(event)
+
+    assert (status, body["error"]["code"]) == (401, "missing_authentication")
+
+
+def test_the_same_event_signed_by_the_admin_does_create_the_user(api: Api) -> None:
+    event = copy.deepcopy(EVENT)
+    event["requestContext"]["identity"]["userArn"] = "arn:aws:iam::123456789012:user/admin"
+
+    status, body = invoke(event)
+
+    assert status == 201 and body["user_name"] == "eve"

@@ -1,0 +1,57 @@
+"""The local gate decides as the deployed resource policy file says."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from local.gate import ResourcePolicyGate
+
+GATE = ResourcePolicyGate.from_file()
+MFA, NO_MFA, LONG_TERM = {"aws:MultiFactorAuthPresent": "true"}, {"aws:MultiFactorAuthPresent": "false"}, {}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "context", "allowed"),
+    [
+        ("GET", "/admin/users", MFA, True),
+        ("POST", "/admin/users", NO_MFA, False),
+        ("DELETE", "/admin/users/alice", LONG_TERM, False),
+        ("GET", "/session/mfa", MFA, True),
+        ("GET", "/session/mfa", NO_MFA, False),
+        ("GET", "/session/mfa", LONG_TERM, False),
+        ("GET", "/session", LONG_TERM, True),
+        ("POST", "/onboarding/credentials", LONG_TERM, True),
+        ("GET", "/admin/users", {**MFA, "aws:MultiFactorAuthAge": "50000"}, False),
+        ("GET", "/admin/users", {**MFA, "aws:MultiFactorAuthAge": "60"}, True),
+    ],
+)
+def test_the_gate_follows_the_resource_policy(
+    method: str, path: str, context: dict[str, str], allowed: bool
+) -> None:
+    assert GATE.allows(method, path, context) is allowed
+
+
+def test_a_policy_the_gate_cannot_evaluate_is_refused_at_load(tmp_path: Path) -> None:
+    policy = {
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "execute-api:Invoke",
+                "Resource": "*",
+                "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+            }
+        ]
+    }
+    (tmp_path / "p.json").write_text(json.dumps(policy))
+
+    with pytest.raises(ValueError, match="IpAddress"):
+        ResourcePolicyGate.from_file(tmp_path / "p.json")
+
+
+def test_without_an_allow_nothing_passes(tmp_path: Path) -> None:
+    (tmp_path / "p.json").write_text(json.dumps({"Statement": []}))
+
+    assert ResourcePolicyGate.from_file(tmp_path / "p.json").allows("GET", "/session", LONG_TERM) is False
