@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
+from chalicelib.aws import error_code, retry_eventual
 from chalicelib.config import Settings
 from chalicelib.errors import LinkExpired
 from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
@@ -16,6 +20,8 @@ from chalicelib.services.store import Conflict, LinkRecord, StateStore
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
     from mypy_boto3_iam import IAMClient
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,31 @@ def new_enrollment(
     if previous_id:
         writes.append(store.delete_key("link", previous_id))
     return NewEnrollment(token, expires, writes)
+
+
+# The link attribute that names an enrollment's pending (unassigned) device; offboarding reads it too.
+PENDING_SERIAL = "serial_number"
+
+
+def pending_serial(link: LinkRecord | None) -> str | None:
+    """The serial of the device an enrollment link is waiting to enable, if enrollment was started."""
+    serial = link.extra.get(PENDING_SERIAL) if link else None
+    return str(serial) if serial else None
+
+
+def discard_pending_device(iam: IAMClient, store: StateStore, enrollment_id: str | None) -> None:
+    """Delete the device a replaced enrollment was waiting to enable, so that none is left orphaned.
+
+    Best effort: a device left behind is reported by the daily audit, and the caller's answer must not
+    depend on it.
+    """
+    serial = pending_serial(store.get_link(enrollment_id)) if enrollment_id else None
+    if serial:
+        try:
+            retry_eventual(iam.delete_virtual_mfa_device, SerialNumber=serial)
+        except ClientError as error:
+            if error_code(error) != "NoSuchEntity":
+                log.warning("could not delete pending MFA device %s (%s)", serial, error_code(error))
 
 
 def enrollment_id_of(token: str) -> str:
@@ -78,6 +109,7 @@ def claim_bundle(
     grant = None
     writes: list[TransactWriteItemTypeDef] = []
     if not f_mfa.result()["MFADevices"]:
+        discard_pending_device(iam, store, record.enrollment_id)
         enrollment = new_enrollment(store, settings, record.user_name, record.enrollment_id, now)
         writes += enrollment.writes
         grant = EnrollmentGrant(token=enrollment.token, expires_at=enrollment.expires_at)

@@ -36,7 +36,7 @@ from chalicelib.errors import (
 from chalicelib.models import Link, OnboardingState
 from chalicelib.models.mfa import MfaStart, MfaVerified
 from chalicelib.services import account, sealing
-from chalicelib.services.bundles import new_enrollment
+from chalicelib.services.bundles import new_enrollment, pending_serial
 from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEntry, UserRecord, rfc3339
 from chalicelib.services.users import Actor, find_managed_user, step_failed
 
@@ -52,8 +52,6 @@ DRIFT_STEPS = 1
 ISSUER = "Amazon Web Services"
 _CODE = re.compile(r"[0-9]{6}")
 _BASE32 = re.compile(r"[A-Z2-7]+=*")
-# The link attribute that names the pending device; offboarding (services/users.py) reads it too.
-PENDING_SERIAL = "serial_number"
 
 
 def seed_text(raw: bytes | str) -> str:
@@ -86,12 +84,6 @@ def qr_svg(uri: str) -> str:
     import segno  # only enrollment draws QR codes: keep it off every other cold start
 
     return str(segno.make(uri, error="m").svg_inline(scale=4))
-
-
-def pending_serial(link: LinkRecord | None) -> str | None:
-    """The serial of the device an enrollment link is waiting to enable, if enrollment was started."""
-    serial = link.extra.get(PENDING_SERIAL) if link else None
-    return str(serial) if serial else None
 
 
 def aws_failure(action: str, step: str, error: ClientError, after: str) -> ProductError:
@@ -261,36 +253,58 @@ class MfaEnrollment:
     def _issue_enrollment(self, user_name: str, actor: Actor) -> Link:
         record, user = find_managed_user(self._iam, self._store, self._settings, user_name)
         name = user["UserName"]
-        if self._iam.list_mfa_devices(UserName=name)["MFADevices"]:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            f_devices = pool.submit(self._iam.list_mfa_devices, UserName=name)
+            f_previous = pool.submit(self._previous_link, record)
+        if f_devices.result()["MFADevices"]:
             raise MfaAlreadyEnabled(
                 f"{name} has an MFA device already; if it is lost, reset it (DELETE /admin/users/{name}/mfa)."
             )
         state = None if record else OnboardingState.INVITED
-        link, writes = self._new_link(record, user, state)
+        link, writes = self._new_link(record, user, state, f_previous.result())
         self._store.transact([*writes, self._store.trail_put(self._trail(actor, "issue_enrollment", name))])
         return link
 
     def _reset(self, user_name: str, actor: Actor) -> tuple[list[str], Link]:
         record, user = find_managed_user(self._iam, self._store, self._settings, user_name)
         name = user["UserName"]
-        devices = [d["SerialNumber"] for d in self._iam.list_mfa_devices(UserName=name)["MFADevices"]]
-        for serial in devices:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            f_assigned = pool.submit(self._iam.list_mfa_devices, UserName=name)
+            f_unassigned = pool.submit(self._unassigned_devices_of, name)
+            f_previous = pool.submit(self._previous_link, record)
+        assigned = [d["SerialNumber"] for d in f_assigned.result()["MFADevices"]]
+        previous = f_previous.result()
+        # A device this service made for the user and that nothing uses any more (a reset that stopped
+        # between deactivating and deleting) goes too; the pending one is replaced with the link below.
+        leftovers = [s for s in f_unassigned.result() if s != pending_serial(previous)]
+        for serial in assigned:
             self._reset_step(
                 name,
                 f"DeactivateMFADevice({serial})",
                 partial(self._iam.deactivate_mfa_device, UserName=name, SerialNumber=serial),
             )
-            if ":mfa/" in serial:  # virtual devices are deleted too; hardware ones only deactivated
-                self._reset_step(
-                    name,
-                    f"DeleteVirtualMFADevice({serial})",
-                    partial(self._iam.delete_virtual_mfa_device, SerialNumber=serial),
-                )
+        for serial in [s for s in assigned if ":mfa/" in s] + leftovers:
+            # Virtual devices are deleted too (IAM only once deactivated); hardware ones only deactivated.
+            self._reset_step(
+                name,
+                f"DeleteVirtualMFADevice({serial})",
+                partial(self._iam.delete_virtual_mfa_device, SerialNumber=serial),
+            )
         opened = record is not None and record.state != OnboardingState.INVITED
         state = OnboardingState.CREDENTIALS_VIEWED if opened else OnboardingState.INVITED
-        link, writes = self._new_link(record, user, state)
+        link, writes = self._new_link(record, user, state, previous)
         self._store.transact([*writes, self._store.trail_put(self._trail(actor, "reset_mfa", name))])
-        return devices, link
+        return assigned + leftovers, link
+
+    def _unassigned_devices_of(self, name: str) -> list[str]:
+        """Unassigned virtual devices named the way `start` names `name`'s devices."""
+        ours = re.compile(rf"mfa/{re.escape(name)}-[0-9a-f]{{8}}")
+        pages = self._iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Unassigned")
+        serials = [str(d["SerialNumber"]) for page in pages for d in page["VirtualMFADevices"]]
+        return [s for s in serials if ours.fullmatch(s.split(":", 5)[-1])]
+
+    def _previous_link(self, record: UserRecord | None) -> LinkRecord | None:
+        return self._store.get_link(record.enrollment_id) if record and record.enrollment_id else None
 
     def _reset_step(self, name: str, step: str, call: Callable[[], Any]) -> None:
         try:
@@ -303,13 +317,16 @@ class MfaEnrollment:
             ) from error
 
     def _new_link(
-        self, record: UserRecord | None, user: dict[str, Any], state: OnboardingState | None
+        self,
+        record: UserRecord | None,
+        user: dict[str, Any],
+        state: OnboardingState | None,
+        previous: LinkRecord | None,
     ) -> tuple[Link, list[TransactWriteItemTypeDef]]:
-        """A new enrollment link replacing the user's previous one (and its pending device)."""
+        """A new enrollment link replacing the user's `previous` one (and its pending device)."""
         name = user["UserName"]
+        self._delete_device_quietly(pending_serial(previous))
         previous_id = record.enrollment_id if record else None
-        if previous_id:
-            self._delete_device_quietly(pending_serial(self._store.get_link(previous_id)))
         enrollment = new_enrollment(self._store, self._settings, name, previous_id, self._clock())
         link_id = sealing.token_id(enrollment.token)
         writes = list(enrollment.writes)
