@@ -52,10 +52,15 @@ def slack_gate() -> SlackGate:
     return SlackGate(signing_secret=slack_signing_secret(), admins=slack_settings().admins)
 
 
-def auditor() -> Auditor:
-    """The daily audit of this deployment: `.run()` audits, stores and returns; `.latest()` reads back."""
+def auditor(*, report_deadline: float = 20.0) -> Auditor:
+    """The daily audit of this deployment: `.run()` audits, stores and returns; `.latest()` reads back.
+
+    `report_deadline` bounds the wait for IAM's credential report: 20 s fits API Gateway's 29 s limit.
+    """
     # Imported here so that routes which never audit do not load the checks on a cold start.
     from chalicelib.config import audit_stalled_after
     from chalicelib.services.audit import Auditor
 
-    return Auditor(aws.iam(), store(), settings(), stalled_after=audit_stalled_after())
+    return Auditor(
+        aws.iam(), store(), settings(), stalled_after=audit_stalled_after(), report_deadline=report_deadline
+    )

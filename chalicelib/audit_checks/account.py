@@ -14,7 +14,10 @@ ROOT = "<root_account>"
 @check(
     id="iam_root_mfa_enabled",
     severity=Severity.CRITICAL,
-    description="The root user has no MFA device (from GetAccountSummary, which is current).",
+    description=(
+        "The root user has no MFA device. Read from GetAccountSummary, which is current; Prowler reads the "
+        "credential report's root row instead (which the emulator's report does not have)."
+    ),
     remediation="Sign in as root and assign an MFA device (hardware or virtual) to the root user.",
 )
 def root_without_mfa(snapshot: AccountSnapshot) -> Failures:
@@ -25,7 +28,10 @@ def root_without_mfa(snapshot: AccountSnapshot) -> Failures:
 @check(
     id="iam_no_root_access_key",
     severity=Severity.CRITICAL,
-    description="The root user has access keys (from GetAccountSummary, which is current).",
+    description=(
+        "The root user has access keys. Read from GetAccountSummary, which is current; Prowler reads the "
+        "credential report's root row instead."
+    ),
     remediation="Sign in as root and delete the root user's access keys; use IAM users or roles instead.",
 )
 def root_with_access_keys(snapshot: AccountSnapshot) -> Failures:
@@ -45,7 +51,7 @@ def _password_rule(
     def evaluate(snapshot: AccountSnapshot) -> Failures:
         policy = snapshot.password_policy
         if policy is None:
-            yield "password_policy", f"No account password policy is set, so none {rule}."
+            yield "password_policy", f"No account password policy is set (it must {rule})."
         elif not holds(policy):
             yield "password_policy", f"The account password policy does not {rule}."
 

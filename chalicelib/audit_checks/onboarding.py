@@ -12,8 +12,9 @@ from chalicelib.models.audit import Severity
     id="onboarding_stalled",
     severity=Severity.MEDIUM,
     description=(
-        "Managed users invited longer ago than AUDIT_STALLED_DAYS (default 7) who still have not used "
-        "their password or have no MFA device (MFA state is fresh)."
+        "Managed users created (invited) longer ago than AUDIT_STALLED_DAYS (default 7) who still have not "
+        "used their password or have no MFA device (MFA state is fresh). The emulator never records "
+        "password use, so locally every such user counts as not having used it."
     ),
     remediation=(
         "Ask the newcomer to finish onboarding; reissue the link (POST /admin/users/{user_name}/credentials) "

@@ -104,7 +104,7 @@ def fetch_credential_report(
     *,
     monotonic: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
-    deadline: float = 60.0,
+    deadline: float = 20.0,
 ) -> CredentialReport:
     """Ask IAM for a credential report and poll, backing off, until it is ready or `deadline` passes.
 
@@ -258,7 +258,7 @@ class Auditor:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        report_deadline: float = 60.0,
+        report_deadline: float = 20.0,
     ) -> None:
         self._iam = iam
         self._store = store
@@ -357,13 +357,18 @@ class Auditor:
         """Audit now, store the report (the newest becomes `latest()`), record who asked, return it."""
         try:
             report = self.audit()
+            # Compressed: an item holds 400 KB, and thousands of findings repeat the same phrases.
             body = zlib.compress(report.model_dump_json().encode())
-            self._store.put_report(report.generated_at, body, report.generated_at + REPORT_RETENTION)
+            self._store.transact(
+                [
+                    self._store.report_put(report.generated_at, body, report.generated_at + REPORT_RETENTION),
+                    self._store.trail_put(self._trail(actor, f"ok: {report.summary.findings} findings")),
+                ]
+            )
         except Exception as error:
             with contextlib.suppress(Exception):
                 self._store.record(self._trail(actor, f"failed: {type(error).__name__}"))
             raise
-        self._store.record(self._trail(actor, f"ok: {report.summary.findings} findings"))
         return report
 
     def latest(self) -> AuditReport | None:

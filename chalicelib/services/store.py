@@ -340,19 +340,17 @@ class StateStore:
 
     # --- audit reports ----------------------------------------------------------------------------
 
-    def put_report(self, generated_at: datetime, body: bytes, expires_at: datetime) -> None:
-        """Store an audit report (`report` / RFC 3339 time); `body` is opaque to the store."""
-        self._db.put_item(
-            TableName=self._table,
-            Item=_item(
-                {
-                    "pk": "report",
-                    "sk": rfc3339(generated_at),
-                    "body": body,
-                    "expires_at": int(expires_at.timestamp()),
-                }
-            ),
-        )
+    def report_put(
+        self, generated_at: datetime, body: bytes, expires_at: datetime
+    ) -> TransactWriteItemTypeDef:
+        """A put of an audit report (`report` / RFC 3339 time); `body` is opaque to the store."""
+        values = {
+            "pk": "report",
+            "sk": rfc3339(generated_at),
+            "body": body,
+            "expires_at": int(expires_at.timestamp()),
+        }
+        return self._put(values, new=False)
 
     def latest_report(self) -> bytes | None:
         """The body of the newest stored report, if any (one Query, newest first)."""
