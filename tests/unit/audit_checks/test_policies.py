@@ -68,7 +68,8 @@ def test_deployed_force_mfa_equal_to_the_file_as_json_passes() -> None:
 
 def test_deployed_force_mfa_with_a_changed_statement_is_drift_naming_the_statement() -> None:
     deployed = json.loads(json.dumps(FORCE_MFA))
-    deployed["Statement"][4]["NotAction"].append("s3:*")
+    statement = next(s for s in deployed["Statement"] if s["Sid"] == "DenyAllExceptListedIfNoMFA")
+    statement["NotAction"].append("s3:*")
     snap = snapshot(expected_policies={"Force-MFA": FORCE_MFA}, deployed_policies={"Force-MFA": deployed})
 
     assert found(p.force_mfa_drift, snap) == [
