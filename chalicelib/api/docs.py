@@ -33,7 +33,7 @@ class Operation:
     content_type: str = "application/json"
 
 
-_ERRORS = {400, 401, 403, 404, 409, 410, 502, 503}
+_ERRORS = {400, 401, 403, 404, 409, 410, 415, 502, 503}
 
 OPERATIONS: list[Operation] = [
     Operation(
