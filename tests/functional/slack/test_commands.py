@@ -346,3 +346,20 @@ def test_a_signed_body_that_is_not_a_slash_command_is_a_bad_request(slack: Slack
     reply = slack.post("/slack/commands", b"text=help")
 
     assert (reply.status, reply.body["error"]["code"]) == (400, "invalid_request")
+
+
+def test_slack_replies_fit_the_documented_schemas(slack: SlackClient) -> None:
+    from tests.functional.test_openapi import assert_fits
+
+    doc = slack.api.call("GET", "/openapi.json").body
+    make_user("alice")
+    body = slack.form("help")
+
+    for reply in [
+        slack.command("help"),
+        slack.command("offboard alice"),
+        slack.command("status nobody"),
+        slack.command("help", user=STRANGER),
+        slack.post("/slack/commands", body, signed_headers(body, secret="forged")),
+    ]:
+        assert_fits(doc, "POST", "/slack/commands", reply.status, reply.body)
