@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Rate
 
@@ -13,6 +14,7 @@ from chalicelib.api.docs import docs
 from chalicelib.api.http import reshape_chalice_errors
 from chalicelib.api.onboarding import onboarding
 from chalicelib.api.session import session
+from chalicelib.api.slack import run_job_event, slack
 from chalicelib.api.web import web
 
 app = Chalice(app_name="iam-onboarding")
@@ -26,6 +28,7 @@ app.register_blueprint(docs)
 app.register_blueprint(session)
 app.register_blueprint(web)
 app.register_blueprint(audit)
+app.register_blueprint(slack)
 
 
 # In app.py, not in the blueprint: a schedule inside a blueprint becomes a Lambda that never imports app.py.
@@ -33,3 +36,9 @@ app.register_blueprint(audit)
 def daily_audit(event: CloudWatchEvent) -> None:
     """Audit the account every day; the summary goes to Slack when a webhook is configured."""
     run_daily_audit()
+
+
+@app.lambda_function(name="slack_worker")
+def slack_worker(event: dict[str, Any], context: Any) -> None:
+    """Slow `/iam` work, invoked asynchronously by the API function; posts its outcome to Slack."""
+    run_job_event(event)

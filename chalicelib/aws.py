@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_ssm import SSMClient
     from mypy_boto3_sts import STSClient
 
@@ -63,6 +64,12 @@ def sts() -> STSClient:
 def ssm() -> SSMClient:
     """The SSM client of this container (secrets kept in Parameter Store)."""
     return boto3.client("ssm", config=_CONFIG)
+
+
+@functools.cache
+def lambda_() -> LambdaClient:
+    """The Lambda client of this container (the Slack channel hands slow work to its worker function)."""
+    return boto3.client("lambda", config=_CONFIG)
 
 
 def error_code(error: ClientError) -> str:

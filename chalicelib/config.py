@@ -79,3 +79,30 @@ def settings() -> Settings:
 def audit_stalled_after() -> timedelta:
     """How long an onboarding may stay unfinished before the audit reports it (`AUDIT_STALLED_DAYS`)."""
     return timedelta(days=int(os.environ.get("AUDIT_STALLED_DAYS", "7")))
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """Where the Slack channel's secret comes from, who may use it, and where slow work runs."""
+
+    signing_secret: str | None
+    signing_secret_param: str | None
+    admins: frozenset[str]
+    worker_function: str | None
+    in_lambda: bool
+
+
+@functools.cache
+def slack_settings() -> SlackSettings:
+    """The Slack settings of this container; `slack_settings.cache_clear()` after changing the environment.
+
+    Deployed, the signing secret is read from SSM by parameter name (`SLACK_SIGNING_SECRET_PARAM`);
+    locally, from `SLACK_SIGNING_SECRET`.
+    """
+    return SlackSettings(
+        signing_secret=os.environ.get("SLACK_SIGNING_SECRET") or None,
+        signing_secret_param=os.environ.get("SLACK_SIGNING_SECRET_PARAM") or None,
+        admins=frozenset(a.strip() for a in os.environ.get("SLACK_ADMINS", "").split(",") if a.strip()),
+        worker_function=os.environ.get("SLACK_WORKER_FUNCTION") or None,
+        in_lambda=bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")),
+    )

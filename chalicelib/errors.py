@@ -132,6 +132,26 @@ class MfaDeviceLimit(ProductError):
     code = "mfa_device_limit"
 
 
+class InvalidSlackSignature(ProductError):
+    """A request to `/slack/*` that Slack did not sign, or signed more than five minutes ago."""
+
+    status = 401
+    code = "invalid_signature"
+
+    def __init__(self, message: str = "The request is not signed by Slack, or is too old.") -> None:
+        super().__init__(message)
+
+
+class SlackNotConfigured(ProductError):
+    """The Slack signing secret is not set, so no Slack request can be trusted."""
+
+    status = 503
+    code = "slack_not_configured"
+
+    def __init__(self, message: str = "Slack is not set up on this deployment.") -> None:
+        super().__init__(message)
+
+
 class CredentialReportNotReady(ProductError):
     """IAM did not finish the credential report before the audit's deadline."""
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from chalicelib import aws
-from chalicelib.config import settings
+from chalicelib.config import settings, slack_settings
+from chalicelib.errors import SlackNotConfigured
 from chalicelib.services.mfa import MfaEnrollment
+from chalicelib.services.slack import SlackGate
 from chalicelib.services.store import StateStore
 from chalicelib.services.users import Provisioner
 
@@ -27,6 +30,26 @@ def provisioner() -> Provisioner:
 def mfa() -> MfaEnrollment:
     """MFA enrollment, enrollment links and MFA resets of this deployment."""
     return MfaEnrollment(aws.iam(), store(), settings())
+
+
+@functools.cache
+def slack_signing_secret() -> str:
+    """Slack's signing secret: from SSM by name when deployed, from the environment locally.
+
+    Cached for the warm container (one SSM call per cold start); a failure is not cached.
+    """
+    conf = slack_settings()
+    if conf.signing_secret_param:
+        parameter = aws.ssm().get_parameter(Name=conf.signing_secret_param, WithDecryption=True)
+        return parameter["Parameter"]["Value"]
+    if conf.signing_secret:
+        return conf.signing_secret
+    raise SlackNotConfigured()
+
+
+def slack_gate() -> SlackGate:
+    """The signature check and allow-list of the Slack channel."""
+    return SlackGate(signing_secret=slack_signing_secret(), admins=slack_settings().admins)
 
 
 def auditor(*, report_deadline: float = 20.0) -> Auditor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -17,7 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     """Start the stack, run schemathesis with every check, stop the stack; exit with schemathesis' code."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | {"PORT": str(port)}
+    # A signing secret nobody else knows: /slack/* then refuses the fuzzer's unsigned requests (401), as
+    # a configured deployment does, instead of answering 503 slack_not_configured.
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | {
+        "PORT": str(port),
+        "SLACK_SIGNING_SECRET": secrets.token_hex(16),
+    }
     stack = subprocess.Popen(
         [sys.executable, "-m", "local.run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
     )

@@ -14,6 +14,7 @@ from chalicelib.api.http import json_response
 from chalicelib.config import settings
 from chalicelib.models import mfa
 from chalicelib.models.audit import AuditReport
+from chalicelib.models.slack import InteractivityForm, SlackMessage, SlashCommand
 
 docs = Blueprint(__name__)
 
@@ -29,9 +30,10 @@ class Operation:
     body: type[BaseModel] | None = None
     iam: bool = False
     query: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
 
 
-_ERRORS = {400, 401, 403, 404, 409, 410, 502, 503}
+_ERRORS = {400, 401, 403, 404, 409, 410, 415, 502, 503}
 
 OPERATIONS: list[Operation] = [
     Operation(
@@ -101,6 +103,27 @@ OPERATIONS += [
 ]
 
 
+_FORM = "application/x-www-form-urlencoded"
+OPERATIONS += [
+    Operation(
+        "POST",
+        "/slack/commands",
+        "The /iam slash command (signed by Slack: X-Slack-Signature, X-Slack-Request-Timestamp)",
+        {200: SlackMessage},
+        SlashCommand,
+        content_type=_FORM,
+    ),
+    Operation(
+        "POST",
+        "/slack/interactivity",
+        "Button clicks on /iam messages (signed by Slack); answered 200 with an empty body",
+        {200: None},
+        InteractivityForm,
+        content_type=_FORM,
+    ),
+]
+
+
 def _models() -> list[type[BaseModel]]:
     found: dict[str, type[BaseModel]] = {"ErrorBody": m.ErrorBody}
     for op in OPERATIONS:
@@ -167,7 +190,7 @@ def document() -> dict[str, Any]:
             entry["requestBody"] = {
                 "required": True,
                 "content": {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}
+                    op.content_type: {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}
                 },
             }
         if op.iam:

@@ -363,6 +363,26 @@ class StateStore:
         ).get("Items", [])
         return bytes(_plain(items[0])["body"]) if items else None
 
+    # --- requests handled once ------------------------------------------------------------------
+
+    def first_time(self, kind: str, key: str, expires_at: datetime) -> bool:
+        """Record `key` of `kind` as seen; False when it was seen already (a retry or a replay).
+
+        A conditional put decides, so of any number of concurrent deliveries exactly one is first.
+        `expires_at` lets the table's TTL forget the key.
+        """
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=_item({"pk": kind, "sk": key, "expires_at": int(expires_at.timestamp())}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
 
 def table_definition(table_name: str) -> dict[str, Any]:
     """The CreateTable arguments of the state table (the bootstrap and tests share them)."""

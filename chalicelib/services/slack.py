@@ -1,0 +1,353 @@
+"""The Slack channel without the framework: who may talk to us, what they said, and what we answer.
+
+Slack signs every request with the app's signing secret; only then is the body read. Replies are
+ephemeral (only the requesting admin sees them), and the only secret that ever goes into one is a
+one-time link, whose token sits in the URL fragment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from chalicelib.errors import InvalidRequest, InvalidSlackSignature
+from chalicelib.models import USER_NAME_PATTERN, CreatedUser, Link, Removed, UserDetail
+from chalicelib.models.audit import AuditReport
+from chalicelib.models.slack import SlackJob, SlackMessage
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+
+log = logging.getLogger(__name__)
+
+POST_TIMEOUT_SECONDS = 5.0
+
+
+class SlackGate:
+    """Checks that a request comes from Slack (signature, freshness) and that its sender may act."""
+
+    def __init__(
+        self, *, signing_secret: str, admins: Collection[str], clock: Callable[[], float] = time.time
+    ) -> None:
+        # Imported here, not at module level: slack_sdk's package import pulls in its web client, a cost
+        # every cold start of the API would pay for a check only Slack requests need.
+        from slack_sdk.signature import Clock, SignatureVerifier
+
+        class _Clock(Clock):
+            def now(self) -> float:
+                return clock()
+
+        self._verifier = SignatureVerifier(signing_secret, clock=_Clock())
+        self._admins = frozenset(admins)
+
+    def verify(self, body: bytes, headers: Mapping[str, str]) -> None:
+        """Raise `InvalidSlackSignature` unless Slack signed `body` within the last five minutes.
+
+        slack_sdk compares in constant time over `v0:<timestamp>:<raw body>` and applies Slack's own
+        window: a request signed more than five minutes before or after our clock may be a replay.
+        """
+        timestamp = headers.get("x-slack-request-timestamp")
+        signature = headers.get("x-slack-signature")
+        try:
+            valid = self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+        except (ValueError, UnicodeDecodeError):  # a timestamp that is not a number, a body not UTF-8
+            valid = False
+        if not valid:
+            raise InvalidSlackSignature()
+
+    def is_admin(self, slack_user_id: str) -> bool:
+        """Whether the Slack user is on the allow-list (`SLACK_ADMINS`)."""
+        return slack_user_id in self._admins
+
+
+# --- what the admin typed ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed `/iam` command: the sub-command and its words."""
+
+    name: str
+    args: tuple[str, ...]
+
+
+USAGE = {
+    "onboard": "onboard <user> <group>[,<group>]",
+    "status": "status <user>",
+    "reset-mfa": "reset-mfa <user>",
+    "offboard": "offboard <user>",
+    "audit": "audit",
+    "help": "help",
+}
+
+
+def parse_command(text: str) -> Command:
+    """Split the command text into a sub-command (lower-cased) and its arguments; empty means help."""
+    words = text.split()
+    if not words:
+        return Command("help", ())
+    return Command(words[0].lower(), tuple(words[1:]))
+
+
+def expect_args(command: Command, slash: str, count: int) -> tuple[str, ...]:
+    """The command's arguments, or an `InvalidRequest` that shows the usage."""
+    if len(command.args) != count:
+        wanted = "no arguments" if count == 0 else f"{count} argument{'s' if count > 1 else ''}"
+        raise InvalidRequest(
+            f"`{slash} {command.name}` takes {wanted}. Usage: `{slash} {USAGE[command.name]}`"
+        )
+    return command.args
+
+
+def user_name_arg(value: str) -> str:
+    """A user name as IAM accepts it, or `InvalidRequest`."""
+    if not re.fullmatch(USER_NAME_PATTERN, value):
+        raise InvalidRequest(f"`{value}` is not a valid user name: use 1-64 of A-Za-z0-9_+=,.@-.")
+    return value
+
+
+def groups_arg(value: str, known: Collection[str]) -> list[str]:
+    """`developer,administrator` as a list of provisionable groups, or `InvalidRequest`."""
+    groups = list(dict.fromkeys(g.strip() for g in value.split(",") if g.strip()))
+    unknown = [g for g in groups if g not in known]
+    if not groups or unknown:
+        raise InvalidRequest(
+            f"Unknown group {', '.join(unknown) or value}; choose from {', '.join(sorted(known))}."
+        )
+    return groups
+
+
+# --- what we answer -----------------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Text as Slack shows it literally: `&`, `<`, `>` would otherwise form links and mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _when(moment: datetime) -> str:
+    # Slack renders this in the reader's own time zone; the fallback is RFC 3339 UTC.
+    fallback = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def reply(text: str, **fields: Any) -> SlackMessage:
+    """An ephemeral message."""
+    return SlackMessage(text=text, **fields)
+
+
+def error_reply(message: str, **fields: Any) -> SlackMessage:
+    """An ephemeral message saying what went wrong."""
+    return SlackMessage(text=f":warning: {message}", **fields)
+
+
+def help_reply(slash: str, groups: Collection[str]) -> SlackMessage:
+    """What `/iam` can do."""
+    what = {
+        "onboard": f"create a user (groups: {', '.join(sorted(groups))}); "
+        "you get their one-time link to pass on",
+        "status": "groups, onboarding state and MFA devices",
+        "reset-mfa": "remove their MFA devices (lost phone) and get a new enrollment link",
+        "offboard": "remove the user and everything attached (asks first)",
+        "audit": "run the account audit now",
+        "help": "this text",
+    }
+    lines = [f"*{escape(slash)}* manages people's AWS access. Only you see these replies."]
+    lines += [f"• `{escape(f'{slash} {USAGE[name]}')}`: {text}" for name, text in what.items()]
+    return reply("\n".join(lines))
+
+
+def refusal_reply() -> SlackMessage:
+    """The polite answer to a Slack user who is not on the allow-list."""
+    return reply(
+        "Sorry, you are not on the list of people who may manage AWS access with this command. "
+        "Ask an AWS admin if you need something done."
+    )
+
+
+def unknown_command_reply(slash: str, name: str, groups: Collection[str]) -> SlackMessage:
+    """The answer to a sub-command we do not know, with the help text."""
+    known = help_reply(slash, groups).text
+    return reply(f":warning: `{escape(name)}` is not a command I know.\n{known}")
+
+
+def created_reply(created: CreatedUser) -> SlackMessage:
+    """A user was created: the link goes to this admin only, to pass on privately."""
+    return reply(
+        f":white_check_mark: Created *{created.user_name}* in {', '.join(created.groups)}.\n"
+        f"Send them this one-time link privately (it works once, until {_when(created.bundle.expires_at)}); "
+        f"it shows their first password and walks them through MFA:\n{created.bundle.url}"
+    )
+
+
+def status_reply(user: UserDetail) -> SlackMessage:
+    """What we know of one user."""
+    devices = ", ".join(f"`{d}`" for d in user.mfa_devices) or "none"
+    used = _when(user.password_last_used) if user.password_last_used else "never"
+    return reply(
+        f"*{user.user_name}*: {user.state.value.replace('_', ' ')}\n"
+        f"• groups: {', '.join(user.groups) or 'none'}\n"
+        f"• MFA devices: {devices}\n"
+        f"• password last used: {used}\n"
+        f"• created: {_when(user.created_at)}"
+    )
+
+
+def mfa_reset_reply(user_name: str, removed: Sequence[str], link: Link) -> SlackMessage:
+    """MFA devices were removed; the new enrollment link goes to this admin only."""
+    gone = ", ".join(f"`{s}`" for s in removed) if removed else "none (there was no device)"
+    return reply(
+        f":white_check_mark: Removed the MFA devices of *{user_name}*: {gone}.\n"
+        f"Send them this enrollment link privately (it works until {_when(link.expires_at)}):\n{link.url}"
+    )
+
+
+OFFBOARD_CONFIRM = "offboard_confirm"
+OFFBOARD_CANCEL = "offboard_cancel"
+
+
+def offboard_prompt(user: UserDetail) -> SlackMessage:
+    """Ask before removing a user: offboarding cannot be undone."""
+    text = (
+        f"Offboard *{user.user_name}* ({', '.join(user.groups) or 'no groups'}; "
+        f"{user.state.value.replace('_', ' ')})? This removes their password, access keys, MFA devices, "
+        "group memberships and policies, then the user. It cannot be undone."
+    )
+    return reply(
+        text,
+        blocks=[
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": OFFBOARD_CONFIRM,
+                        "style": "danger",
+                        "text": {"type": "plain_text", "text": f"Offboard {user.user_name}"},
+                        "value": user.user_name,
+                    },
+                    {
+                        "type": "button",
+                        "action_id": OFFBOARD_CANCEL,
+                        "text": {"type": "plain_text", "text": "Cancel"},
+                        "value": user.user_name,
+                    },
+                ],
+            },
+        ],
+    )
+
+
+def offboarded_reply(removed: Removed) -> SlackMessage:
+    """What offboarding removed."""
+    parts = [
+        ("password", int(removed.login_profile)),
+        ("MFA devices", len(removed.mfa_devices)),
+        ("access keys", len(removed.access_keys)),
+        ("signing certificates", len(removed.signing_certificates)),
+        ("SSH keys", len(removed.ssh_public_keys)),
+        ("service credentials", len(removed.service_specific_credentials)),
+        ("groups", len(removed.groups)),
+        ("inline policies", len(removed.inline_policies)),
+        ("attached policies", len(removed.attached_policies)),
+    ]
+    listed = ", ".join(f"{name}: {count}" for name, count in parts if count) or "nothing else was attached"
+    return reply(
+        f":white_check_mark: Offboarded *{removed.user}*. Removed {listed}; then the user.",
+        replace_original=True,
+    )
+
+
+AUDIT_FINDINGS_SHOWN = 15
+
+
+def audit_reply(report: AuditReport) -> SlackMessage:
+    """The audit's summary and its first findings; the whole report stays at `GET /admin/audit`.
+
+    Unlike the daily summary for a channel, this goes to one allow-listed admin, so it names resources.
+    """
+    from chalicelib.services.audit import summary_text  # the checks load only when an audit runs
+
+    lines = [escape(summary_text(report))]
+    for finding in report.findings[:AUDIT_FINDINGS_SHOWN]:
+        lines.append(
+            f"• *{finding.severity.value}* `{escape(finding.check_id)}` {escape(finding.resource)}: "
+            f"{escape(finding.message)}"
+        )
+    hidden = len(report.findings) - AUDIT_FINDINGS_SHOWN
+    if hidden > 0:
+        lines.append(f"…and {hidden} more.")
+    return reply("\n".join(lines))
+
+
+# --- after the answer: slow work and its outcome -----------------------------------------------------
+
+
+def post_reply(response_url: str, message: SlackMessage, *, timeout: float = POST_TIMEOUT_SECONDS) -> None:
+    """Post `message` to a command's `response_url` (Slack accepts a few posts within 30 minutes)."""
+    if not response_url.startswith(("https://", "http://")):
+        raise ValueError("response_url is not an http(s) URL")
+    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        response_url,
+        data=json.dumps(message.model_dump(mode="json", exclude_none=True)).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (scheme checked above)
+        answer.read()
+
+
+class JobQueue(Protocol):
+    """Where slow work goes so that Slack gets its answer within three seconds."""
+
+    def submit(self, job: SlackJob) -> None:
+        """Start `job` and return at once."""
+
+
+class LambdaJobs:
+    """Deployed: invoke the worker function asynchronously (the API function returns at once)."""
+
+    def __init__(self, client: LambdaClient, function_name: str) -> None:
+        self._client = client
+        self._function = function_name
+
+    def submit(self, job: SlackJob) -> None:
+        """Queue `job` for the worker function (InvocationType=Event)."""
+        self._client.invoke(
+            FunctionName=self._function, InvocationType="Event", Payload=job.model_dump_json().encode()
+        )
+
+
+class LocalJobs:
+    """Locally: run each job on a background thread of this process; `drain` waits for them (tests)."""
+
+    def __init__(self, run: Callable[[SlackJob], None]) -> None:
+        self._run = run
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def submit(self, job: SlackJob) -> None:
+        """Start `job` on a new thread."""
+        thread = threading.Thread(target=self._run, args=(job,), name=f"slack-{job.action}", daemon=True)
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+        thread.start()
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until every submitted job has finished."""
+        with self._lock:
+            threads, self._threads = self._threads, []
+        for thread in threads:
+            thread.join(timeout)
+            if thread.is_alive():
+                raise TimeoutError(f"{thread.name} did not finish within {timeout} s")

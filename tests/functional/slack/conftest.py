@@ -1,0 +1,181 @@
+"""Slack tests: requests signed exactly as Slack signs them, and a stand-in for Slack that records posts."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from chalicelib import aws, wiring
+from chalicelib.api.slack import local_jobs
+from chalicelib.config import slack_settings
+from tests.conftest import Api, Reply
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+ADMIN = "U0ADMIN"
+STRANGER = "U0STRANGER"
+FORM = "application/x-www-form-urlencoded"
+
+
+def shown(text: str) -> str:
+    """Message text as Slack displays it (`&lt;` is `<`, ...)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def signed_headers(body: bytes, *, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack sends: `v0=` HMAC-SHA256 of `v0:<timestamp>:<raw body>` under the signing secret."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"content-type": FORM, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+class SlackStandIn:
+    """An HTTP server on 127.0.0.1 that records what is posted to `response_url`s."""
+
+    def __init__(self) -> None:
+        posts: list[dict[str, Any]] = []
+        self.posts = posts
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                posts.append(
+                    {
+                        "path": self.path,
+                        "content_type": self.headers.get("Content-Type"),
+                        **json.loads(self.rfile.read(length)),
+                    }
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def url(self, name: str = "commands/T0/1/abc") -> str:
+        """A response_url on this stand-in."""
+        return f"{self.base}/{name}"
+
+    def texts(self) -> list[str]:
+        """The text of each post, in order."""
+        return [p["text"] for p in self.posts]
+
+    def close(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class SlackClient:
+    """Sends `/iam` commands and button clicks to the API the way Slack does."""
+
+    def __init__(self, api: Api, stand_in: SlackStandIn) -> None:
+        self.api = api
+        self.stand_in = stand_in
+        self._triggers = 0
+
+    def form(self, text: str, *, user: str = ADMIN) -> bytes:
+        """A slash command body, with the fields Slack sends (a unique trigger_id per invocation)."""
+        self._triggers += 1
+        return urlencode(
+            {
+                "token": "deprecated-verification-token",
+                "team_id": "T0",
+                "team_domain": "example",
+                "channel_id": "C0",
+                "channel_name": "ops",
+                "user_id": user,
+                "user_name": "someone",
+                "command": "/iam",
+                "text": text,
+                "api_app_id": "A0",
+                "is_enterprise_install": "false",
+                "response_url": self.stand_in.url(f"commands/T0/{self._triggers}/x"),
+                "trigger_id": f"1337.42.{self._triggers}",
+            }
+        ).encode()
+
+    def post(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> Reply:
+        """POST a form body to `path`, signed unless `headers` are given."""
+        return self.api.call("POST", path, raw=body, headers=headers or signed_headers(body))
+
+    def command(self, text: str, *, user: str = ADMIN) -> Reply:
+        """Run `/iam <text>` as `user`, signed with the right secret and now."""
+        return self.post("/slack/commands", self.form(text, user=user))
+
+    def click(self, action_id: str, value: str, *, user: str = ADMIN) -> Reply:
+        """Click a button of ours, as `user`."""
+        return self.post("/slack/interactivity", self.click_form(action_id, value, user=user))
+
+    def click_form(self, action_id: str, value: str, *, user: str = ADMIN) -> bytes:
+        """The interactivity body of a click (a `block_actions` payload, form-encoded)."""
+        self._triggers += 1
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": "someone", "team_id": "T0"},
+            "api_app_id": "A0",
+            "container": {"type": "message", "is_ephemeral": True},
+            "trigger_id": f"1337.43.{self._triggers}",
+            "team": {"id": "T0", "domain": "example"},
+            "channel": {"id": "C0", "name": "ops"},
+            "response_url": self.stand_in.url(f"actions/T0/{self._triggers}/y"),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b0",
+                    "type": "button",
+                    "value": value,
+                    "action_ts": "1700000000.000100",
+                }
+            ],
+        }
+        return urlencode({"payload": json.dumps(payload)}).encode()
+
+    def finish(self) -> list[str]:
+        """Wait for the background work, then the texts posted to Slack."""
+        local_jobs.drain()
+        return self.stand_in.texts()
+
+
+def forget_slack_caches() -> None:
+    """Forget the Slack settings and secret, as a cold start would."""
+    slack_settings.cache_clear()
+    wiring.slack_signing_secret.cache_clear()
+    aws.ssm.cache_clear()
+    aws.lambda_.cache_clear()
+
+
+@pytest.fixture
+def stand_in() -> Iterator[SlackStandIn]:
+    """Slack's side of `response_url`."""
+    server = SlackStandIn()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def slack(api: Api, stand_in: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackClient]:
+    """Slack, configured locally: the signing secret and the allow-list from the environment."""
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    monkeypatch.setenv("SLACK_ADMINS", f"U0OTHER, {ADMIN}")
+    monkeypatch.delenv("SLACK_SIGNING_SECRET_PARAM", raising=False)
+    monkeypatch.delenv("SLACK_WORKER_FUNCTION", raising=False)
+    forget_slack_caches()
+    yield SlackClient(api, stand_in)
+    local_jobs.drain()
+    forget_slack_caches()

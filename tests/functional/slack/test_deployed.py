@@ -1,0 +1,164 @@
+"""Deployed, the signing secret comes from SSM and slow work goes to the worker Lambda, invoked async."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+
+from chalicelib import aws
+from tests.functional.slack.conftest import ADMIN, SECRET, SlackClient, SlackStandIn, forget_slack_caches
+
+PARAM = "/iam-onboarding/slack/signing-secret"
+WORKER = "iam-onboarding-dev-slack_worker"
+
+
+@pytest.fixture
+def secret_in_ssm(slack: SlackClient, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The signing secret only in SSM (a SecureString), as when deployed; the SSM calls made."""
+    monkeypatch.delenv("SLACK_SIGNING_SECRET")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET_PARAM", PARAM)
+    forget_slack_caches()
+    aws.ssm().put_parameter(Name=PARAM, Value=SECRET, Type="SecureString")
+    calls: list[str] = []
+    aws.ssm().meta.events.register(
+        "provide-client-params.ssm", lambda model, **_: calls.append(model.name), unique_id="count"
+    )
+    return calls
+
+
+def test_deployed_the_signing_secret_is_read_from_ssm_once_per_warm_container(
+    slack: SlackClient, secret_in_ssm: list[str]
+) -> None:
+    first = slack.command("help")
+    second = slack.command("help")
+
+    assert (first.status, second.status) == (200, 200)
+    assert secret_in_ssm == ["GetParameter"]
+
+
+def test_deployed_only_the_secret_in_ssm_is_trusted(slack: SlackClient, secret_in_ssm: list[str]) -> None:
+    aws.ssm().put_parameter(Name=PARAM, Value="rotated-secret", Type="SecureString", Overwrite=True)
+
+    reply = slack.command("help")  # signed with SECRET, which SSM no longer holds
+
+    assert (reply.status, reply.body["error"]["code"]) == (401, "invalid_signature")
+
+
+def test_deployed_slow_work_is_handed_to_the_worker_function_asynchronously(
+    slack: SlackClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_WORKER_FUNCTION", WORKER)
+    forget_slack_caches()
+    body = slack.form("onboard alice developer")
+    response_url = slack.stand_in.url("commands/T0/1/x")
+    job = {
+        "action": "onboard",
+        "admin_id": ADMIN,
+        "response_url": response_url,
+        "user_name": "alice",
+        "groups": ["developer"],
+    }
+    with Stubber(aws.lambda_()) as stub:
+        stub.add_response(
+            "invoke",
+            {"StatusCode": 202},
+            {
+                "FunctionName": WORKER,
+                "InvocationType": "Event",
+                "Payload": json.dumps(job, separators=(",", ":")).encode(),
+            },
+        )
+        reply = slack.post("/slack/commands", body)
+        stub.assert_no_pending_responses()
+
+    assert reply.body["text"].startswith("Creating *alice*")
+    assert slack.finish() == []  # nothing ran in this process
+    assert aws.iam().list_users(PathPrefix="/onboarding/")["Users"] == []
+
+
+def _job(stand_in: SlackStandIn, **fields: Any) -> dict[str, Any]:
+    return {"admin_id": ADMIN, "response_url": stand_in.url("commands/T0/9/z"), **fields}
+
+
+def test_the_worker_function_does_the_job_and_posts_the_outcome(
+    slack: SlackClient, stand_in: SlackStandIn
+) -> None:
+    from app import slack_worker
+
+    slack_worker(_job(stand_in, action="onboard", user_name="alice", groups=["developer"]), None)
+
+    assert stand_in.texts()[0].startswith(":white_check_mark: Created *alice* in developer.")
+    assert stand_in.posts[0]["path"] == "/commands/T0/9/z"
+
+
+def test_the_worker_function_posts_a_failure_instead_of_raising_so_lambda_does_not_retry_the_work(
+    slack: SlackClient, stand_in: SlackStandIn
+) -> None:
+    from app import slack_worker
+
+    slack_worker(_job(stand_in, action="offboard", user_name="nobody"), None)
+
+    assert stand_in.texts() == ["Offboarding *nobody*…", ":warning: No managed user named nobody."]
+
+
+def test_when_slack_cannot_be_reached_the_worker_logs_it_without_the_response_url(
+    slack: SlackClient, stand_in: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    from app import slack_worker
+
+    stand_in.close()
+    job = _job(stand_in, action="onboard", user_name="alice", groups=["developer"])
+
+    with caplog.at_level(logging.ERROR):
+        slack_worker(job, None)
+
+    assert [r.getMessage() for r in caplog.records] == ["could not post the outcome of Slack job onboard"]
+    assert job["response_url"] not in caplog.text
+    assert aws.iam().list_users(PathPrefix="/onboarding/")["Users"][0]["UserName"] == "alice"
+
+
+def test_the_worker_function_refuses_an_event_that_is_not_a_job(slack: SlackClient) -> None:
+    from pydantic import ValidationError
+
+    from app import slack_worker
+
+    with pytest.raises(ValidationError):
+        slack_worker({"action": "drop_table", "admin_id": ADMIN, "response_url": "x"}, None)
+
+
+def test_the_slack_app_manifest_points_at_the_apps_slack_routes() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from app import app
+
+    manifest = yaml.safe_load((Path(__file__).parents[3] / "slack" / "manifest.yml").read_text())
+    (command,) = manifest["features"]["slash_commands"]
+    urls = [command["url"], manifest["settings"]["interactivity"]["request_url"]]
+
+    assert command["command"] == "/iam"
+    assert urls == ["API_BASE_URL/slack/commands", "API_BASE_URL/slack/interactivity"]
+    for url in urls:
+        assert app.routes[url.removeprefix("API_BASE_URL")]["POST"].content_types == [
+            "application/x-www-form-urlencoded"
+        ]
+
+
+def test_deployed_without_a_worker_function_slow_commands_say_what_is_missing(
+    slack: SlackClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "iam-onboarding-dev")
+    forget_slack_caches()
+
+    reply = slack.command("onboard alice developer")
+
+    assert reply.body["text"] == (
+        ":warning: Slow commands need SLACK_WORKER_FUNCTION set on this deployment."
+    )
+    assert slack.finish() == []
+    assert aws.iam().list_users(PathPrefix="/onboarding/")["Users"] == []
