@@ -62,10 +62,7 @@ BUILD := build
 .PHONY: package package-test deploy
 
 package: venv
-	rm -rf $(BUILD)/chalice && mkdir -p $(BUILD)
-	$(BIN)/chalice package --pkg-format cloudformation --stage $(STAGE) $(BUILD)/chalice
-	$(BIN)/python -m deploy.merge_template --stage $(STAGE) $(BUILD)/chalice/sam.json $(BUILD)/template.json
-	cp $(BUILD)/chalice/deployment.zip $(BUILD)/deployment.zip
+	$(BIN)/python -m deploy.package --stage $(STAGE) $(BUILD)
 	$(BIN)/cfn-lint $(BUILD)/template.json
 	@echo "Built $(BUILD)/template.json and $(BUILD)/deployment.zip ($$(du -k $(BUILD)/deployment.zip | cut -f1) KiB)"
 

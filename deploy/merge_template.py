@@ -49,7 +49,11 @@ GATEWAY_RESPONSES: dict[str, tuple[int | None, str, str | None]] = {
         "missing_authentication",
         "Sign the request with your AWS credentials (SigV4), and check the path exists.",
     ),
-    "INVALID_SIGNATURE": (403, "invalid_signature", "The SigV4 signature does not match; re-sign the request."),
+    "INVALID_SIGNATURE": (
+        403,
+        "invalid_signature",
+        "The SigV4 signature does not match; re-sign the request.",
+    ),
     "EXPIRED_TOKEN": (403, "expired_token", "Your AWS session has expired; get fresh credentials and retry."),
     "UNAUTHORIZED": (401, "missing_authentication", "Sign the request with your AWS credentials (SigV4)."),
     "ACCESS_DENIED": (
@@ -128,7 +132,9 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
 
     api = resources["RestAPI"]["Properties"]["DefinitionBody"]
     if api.get("x-amazon-apigateway-policy") != resource_policy:
-        raise ValueError("chalice package did not carry policies/api-gateway.json: check api_gateway_policy_file")
+        raise ValueError(
+            "chalice package did not carry policies/api-gateway.json: check api_gateway_policy_file"
+        )
     api["x-amazon-apigateway-gateway-responses"] = gateway_responses()
 
     table_names = {f["Properties"]["Environment"]["Variables"]["STATE_TABLE"] for f in functions.values()}
@@ -155,7 +161,11 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
         variables["STATE_TABLE"] = {"Ref": TABLE_RESOURCE}
         variables["PUBLIC_BASE_URL"] = {"Ref": "PublicBaseUrl"}
         variables["SLACK_ADMINS"] = {"Ref": "SlackAdmins"}
-        if "SlackWorker" in functions and "SLACK_WORKER_FUNCTION" in variables and resource_id != "SlackWorker":
+        if (
+            "SlackWorker" in functions
+            and "SLACK_WORKER_FUNCTION" in variables
+            and resource_id != "SlackWorker"
+        ):
             variables["SLACK_WORKER_FUNCTION"] = {"Ref": "SlackWorker"}
         for name, value in list(variables.items()):
             if not name.endswith("_PARAM"):
