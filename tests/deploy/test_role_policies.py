@@ -298,3 +298,9 @@ def test_scanner_follows_a_route_through_wiring_to_the_service(code: CodeIndex) 
         "dynamodb:TransactWriteItems",
     } <= set(found)
     assert "iam:DeleteAccessKey" not in found
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_managed_path_of_the_roles_is_the_one_the_functions_use(stage: str) -> None:
+    path = _config("api_handler", stage).environment_variables["USER_PATH"]
+    assert MANAGED_USERS == f"arn:aws:iam::*:user{path}*"
