@@ -42,7 +42,7 @@ from mypy.nodes import (
     Var,
 )
 from mypy.options import Options
-from mypy.types import CallableType, Instance, Overloaded, Type, get_proper_type
+from mypy.types import CallableType, Instance, Overloaded, Type, UnboundType, get_proper_type
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_PREFIXES = ("app", "chalicelib")
@@ -210,6 +210,9 @@ class CodeIndex:
 
     units: dict[str, Unit]
     overrides: dict[str, set[str]]
+    # `chalicelib.aws` functions declared to return a boto3 client → its service, or None when mypy
+    # cannot see the client class (stubs not installed), which would hide that client's calls.
+    client_getters: dict[str, str | None]
 
     def reachable(self, roots: Iterable[str]) -> set[str]:
         """The full names of every unit reachable from `roots`, module bodies included."""
@@ -282,11 +285,14 @@ def index_code() -> CodeIndex:
     result = build.build(sources=sources, options=options)
     units: dict[str, Unit] = {}
     overrides: dict[str, set[str]] = defaultdict(set)
+    getters: dict[str, str | None] = {}
     for module, state in result.graph.items():
         tree = state.tree
         if not _project(module) or not isinstance(tree, MypyFile):
             continue
         _collect(module, tree, result.types, units)
+        if module == "chalicelib.aws":
+            getters = _client_getters(tree)
         for symbol in tree.names.values():
             info = symbol.node
             if isinstance(info, TypeInfo) and info.fullname.startswith(module):
@@ -294,7 +300,21 @@ def index_code() -> CodeIndex:
                     for method in info.names:
                         if method in base.names:
                             overrides[f"{base.fullname}.{method}"].add(f"{info.fullname}.{method}")
-    return CodeIndex(units, dict(overrides))
+    return CodeIndex(units, dict(overrides), getters)
+
+
+def _client_getters(tree: MypyFile) -> dict[str, str | None]:
+    getters: dict[str, str | None] = {}
+    for statement in tree.defs:
+        func = statement.func if isinstance(statement, Decorator) else statement
+        if not isinstance(func, FuncDef):
+            continue
+        declared = func.unanalyzed_type
+        returns = declared.ret_type if isinstance(declared, CallableType) else None
+        if isinstance(returns, UnboundType) and returns.name.endswith("Client"):
+            analysed = func.type.ret_type if isinstance(func.type, CallableType) else None
+            getters[func.fullname] = _service_of(analysed)
+    return getters
 
 
 def _full_name(handler: Any) -> str:

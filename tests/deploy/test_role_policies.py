@@ -274,6 +274,21 @@ def test_anticipated_grants_are_not_yet_called(code: CodeIndex, functions: dict[
 # --- the action scanner itself --------------------------------------------------------------------
 
 
+def test_clients_are_made_only_in_chalicelib_aws() -> None:
+    # The scanner knows a client by its declared type; the getters in chalicelib/aws.py declare it.
+    sources = [ROOT / "app.py", *(ROOT / "chalicelib").rglob("*.py")]
+    makers = ("boto3.client(", "boto3.resource(", "boto3.Session(", "boto3.session.Session(")
+    found = [p.relative_to(ROOT) for p in sources if any(m in p.read_text() for m in makers)]
+    assert found == [Path("chalicelib/aws.py")]
+
+
+def test_the_scanner_sees_the_client_type_of_every_getter(code: CodeIndex) -> None:
+    # None would mean mypy cannot see the client class (its mypy-boto3-* stubs are not installed) and
+    # every call on that client would go unnoticed.
+    assert code.client_getters
+    assert {name: service for name, service in code.client_getters.items() if service is None} == {}
+
+
 def test_scanner_finds_a_client_method_passed_to_partial(code: CodeIndex) -> None:
     found = code.operations(["chalicelib.services.users.Provisioner.offboard"])
     assert "chalicelib.services.users.Provisioner._offboard" in found["iam:DeleteAccessKey"]
@@ -303,4 +318,4 @@ def test_scanner_follows_a_route_through_wiring_to_the_service(code: CodeIndex) 
 @pytest.mark.parametrize("stage", STAGES)
 def test_the_managed_path_of_the_roles_is_the_one_the_functions_use(stage: str) -> None:
     path = _config("api_handler", stage).environment_variables["USER_PATH"]
-    assert MANAGED_USERS == f"arn:aws:iam::*:user{path}*"
+    assert f"arn:aws:iam::*:user{path}*" == MANAGED_USERS
