@@ -6,6 +6,7 @@ Builds once per module with the same commands the Makefile runs (`chalice packag
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import subprocess
@@ -99,16 +100,53 @@ def test_every_schedule_of_the_app_is_in_the_template(functions: dict[str, dict[
         if event["Type"] == "Schedule"
     }
     expected = {
-        (
-            source.handler_string,
-            str(
-                getattr(source.schedule_expression, "to_string", lambda: None)() or source.schedule_expression
-            ),
-        )
+        (source.handler_string, _expression(source.schedule_expression))
         for source in app.event_sources
         if hasattr(source, "schedule_expression")
     }
     assert scheduled == expected
+
+
+def _expression(expression: Any) -> str:
+    return expression if isinstance(expression, str) else str(expression.to_string())
+
+
+def _role_allows(template: dict[str, Any], function: dict[str, Any], action: str, resource: str) -> bool:
+    role = template["Resources"][function["Role"]["Fn::GetAtt"][0]]["Properties"]
+    return any(
+        statement["Effect"] == "Allow"
+        and action in statement["Action"]
+        and any(fnmatch.fnmatchcase(resource, r) for r in _listed(statement["Resource"]))
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    )
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def test_every_function_may_write_its_own_logs(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]]
+) -> None:
+    for props in functions.values():
+        group = f"arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/{props['FunctionName']}"
+        assert _role_allows(template, props, "logs:CreateLogGroup", group), props["FunctionName"]
+        assert _role_allows(template, props, "logs:PutLogEvents", f"{group}:log-stream:x"), props[
+            "FunctionName"
+        ]
+
+
+def test_the_api_may_invoke_the_slack_worker_by_the_name_it_is_given(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]]
+) -> None:
+    api = functions["APIHandler"]
+    worker = api["Environment"]["Variables"]["SLACK_WORKER_FUNCTION"]
+    if "SlackWorker" in functions:
+        assert worker == {"Ref": "SlackWorker"}
+        worker = functions["SlackWorker"]["FunctionName"]
+    arn = f"arn:aws:lambda:us-east-1:123456789012:function:{worker}"
+    assert _role_allows(template, api, "lambda:InvokeFunction", arn)
 
 
 def test_the_daily_audit_is_scheduled(functions: dict[str, dict[str, Any]], app: Any) -> None:
