@@ -170,14 +170,15 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
         for name, value in list(variables.items()):
             if not name.endswith("_PARAM"):
                 continue
-            if not (isinstance(value, str) and value.startswith(SSM_PREFIX)):
-                raise ValueError(f"{name} must name an SSM parameter under {SSM_PREFIX}")
+            match = re.fullmatch(f"{SSM_PREFIX}[A-Za-z0-9_.-]+/([A-Za-z0-9_.-]+)", str(value))
+            if match is None:
+                raise ValueError(f"{name} must name an SSM parameter {SSM_PREFIX}<stage>/<name>")
             parameters[_parameter_id(name)] = {
                 "Type": "String",
                 "Default": value,
-                "AllowedPattern": f"^{SSM_PREFIX}[A-Za-z0-9_./-]+$",
-                "Description": f"Name (not value) of the SSM parameter read as {name}; the roles may "
-                f"read parameters under {SSM_PREFIX} only.",
+                # The role policies grant these names only (the audit's, the webhook URL alone).
+                "AllowedPattern": f"^{SSM_PREFIX}[A-Za-z0-9_.-]+/{re.escape(match.group(1))}$",
+                "Description": f"Name (not value) of the SSM parameter read as {name}.",
             }
             variables[name] = {"Ref": _parameter_id(name)}
 

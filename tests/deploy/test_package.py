@@ -256,3 +256,13 @@ def test_no_secret_appears_in_the_zip(build: Path) -> None:
         ours = [n for n in archive.namelist() if n == "app.py" or n.startswith("chalicelib/")]
         found = {n: SECRET_SHAPES.findall(archive.read(n).decode(errors="replace")) for n in ours}
     assert {n: hits for n, hits in found.items() if hits} == {}
+
+
+def test_the_api_may_read_every_ssm_parameter_the_template_names(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]]
+) -> None:
+    names = [p["Default"] for k, p in template["Parameters"].items() if k.endswith("Param")]
+    assert names
+    for name in names:
+        arn = f"arn:aws:ssm:us-east-1:123456789012:parameter{name}"
+        assert _role_allows(template, functions["APIHandler"], "ssm:GetParameter", arn), name
