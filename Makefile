@@ -66,3 +66,29 @@ browser:
 screenshots: venv browser
 	@if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then $(APT) update -qq && $(APT) install -y -qq fonts-noto-cjk; fi
 	$(BIN)/python -m tests.browser.screenshots docs/screenshots
+
+# --- deployment (issue 7) -------------------------------------------------------------------------
+# `make package` builds build/template.json + build/deployment.zip; `make deploy` ships them.
+# Chalice takes the Lambda runtime from the interpreter it runs under: the venv's Python 3.12+.
+STAGE ?= dev
+STACK ?= iam-onboarding-$(STAGE)
+BUILD := build
+
+.PHONY: package package-test deploy
+
+package: venv
+	$(BIN)/python -m deploy.package --stage $(STAGE) $(BUILD)
+	$(BIN)/cfn-lint $(BUILD)/template.json
+	@echo "Built $(BUILD)/template.json and $(BUILD)/deployment.zip ($$(du -k $(BUILD)/deployment.zip | cut -f1) KiB)"
+
+# Needs the AWS CLI, credentials of an admin with MFA, and an S3 bucket for the code (ARTIFACT_BUCKET).
+# PUBLIC_BASE_URL: the API's EndpointURL without the trailing slash (known after a first deploy), or
+# your own domain. SSM parameters are created by you beforehand (see README, "Deploying").
+deploy: package
+	@test -n "$(ARTIFACT_BUCKET)" || { echo "Set ARTIFACT_BUCKET=<an S3 bucket for the code>"; exit 1; }
+	@test -n "$(PUBLIC_BASE_URL)" || { echo "Set PUBLIC_BASE_URL=https://..."; exit 1; }
+	aws cloudformation package --template-file $(BUILD)/template.json --s3-bucket $(ARTIFACT_BUCKET) \
+	  --output-template-file $(BUILD)/packaged.json --use-json
+	aws cloudformation deploy --template-file $(BUILD)/packaged.json --stack-name $(STACK) \
+	  --capabilities CAPABILITY_IAM --parameter-overrides PublicBaseUrl=$(PUBLIC_BASE_URL) \
+	  $(if $(SLACK_ADMINS),SlackAdmins=$(SLACK_ADMINS))

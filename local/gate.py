@@ -50,10 +50,16 @@ class ResourcePolicyGate:
 
     def allows(self, method: str, path: str, context: dict[str, str]) -> bool:
         """Whether `method path` is allowed for a request with these condition keys."""
-        resource = f"execute-api:/api/{method}{path}"
+        # The file may name resources as full ARNs (what the IAM linter accepts) or in API Gateway's
+        # `execute-api:/stage/METHOD/path` shorthand; the request matches either form.
+        resources = (
+            f"arn:aws:execute-api:local:000000000000:local/api/{method}{path}",
+            f"execute-api:/api/{method}{path}",
+        )
 
         def applies(s: dict[str, Any]) -> bool:
-            if not any(fnmatch.fnmatchcase(resource, r) for r in _as_list(s["Resource"])):
+            patterns = _as_list(s["Resource"])
+            if not any(fnmatch.fnmatchcase(res, r) for res in resources for r in patterns):
                 return False
             return all(
                 _condition_holds(op, context.get(key), str(expected))

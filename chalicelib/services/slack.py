@@ -313,7 +313,7 @@ class JobQueue(Protocol):
         """Start `job` and return at once."""
 
 
-class LambdaJobs:
+class LambdaJobs(JobQueue):
     """Deployed: invoke the worker function asynchronously (the API function returns at once)."""
 
     def __init__(self, client: LambdaClient, function_name: str) -> None:
@@ -327,7 +327,7 @@ class LambdaJobs:
         )
 
 
-class LocalJobs:
+class LocalJobs(JobQueue):
     """Locally: run each job on a background thread of this process; `drain` waits for them (tests)."""
 
     def __init__(self, run: Callable[[SlackJob], None]) -> None:

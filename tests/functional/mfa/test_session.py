@@ -115,7 +115,7 @@ def test_the_policy_file_names_the_mfa_report_in_a_bool_if_exists_deny() -> None
         s
         for s in statements
         if s["Effect"] == "Deny"
-        and "execute-api:/*/GET/session/mfa" in s["Resource"]
+        and "arn:aws:execute-api:*:*:*/*/GET/session/mfa" in s["Resource"]
         and s.get("Condition") == {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
     ]
     assert len(denying) == 1

@@ -1,0 +1,207 @@
+"""Merge what `chalice package` cannot express into its SAM template.
+
+`chalice package --pkg-format cloudformation` writes the functions, their roles (from the hand-written
+`policies/role-*.json`, `autogen_policy: false`), the schedule and the REST API with its resource policy
+(`api_gateway_policy_file` → `policies/api-gateway.json`). This adds:
+
+- the state table (pk/sk, on-demand, TTL on `expires_at`, point-in-time recovery, encryption at rest),
+  named after the `STATE_TABLE` the functions already carry, which then becomes a `Ref` to it;
+- gateway responses in the API's error shape `{"error": {"code", "message"}}`, with CORS headers, so a
+  request API Gateway refuses (no signature, MFA gate, throttling) reads like any other error;
+- a template parameter for each SSM parameter *name* (`*_PARAM` environment variables) and for the
+  public base URL and the Slack allow-list: names and settings only, never a secret value;
+- function names `<app>-<stage>-<function>` (what `chalice deploy` would use), which the role policies'
+  log-group and `lambda:InvokeFunction` resources rely on.
+
+Usage: python -m deploy.merge_template --stage dev build/sam.json build/template.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESOURCE_POLICY_FILE = ROOT / "policies" / "api-gateway.json"
+APP_NAME = "iam-onboarding"
+TABLE_RESOURCE = "StateTable"
+# The role policies allow ssm:GetParameter on this prefix only.
+SSM_PREFIX = f"/{APP_NAME}/"
+
+_CORS_HEADERS = {
+    "gatewayresponse.header.Access-Control-Allow-Origin": "'*'",
+    "gatewayresponse.header.Access-Control-Allow-Headers": (
+        "'Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Amz-Content-Sha256'"
+    ),
+    "gatewayresponse.header.Access-Control-Allow-Methods": "'GET,POST,DELETE,OPTIONS'",
+    "gatewayresponse.header.Cache-Control": "'no-store'",
+}
+
+# Response type → (status, code, message); a message of None passes API Gateway's own, JSON-escaped.
+GATEWAY_RESPONSES: dict[str, tuple[int | None, str, str | None]] = {
+    "DEFAULT_4XX": (None, "bad_request", None),
+    "DEFAULT_5XX": (None, "internal_error", None),
+    "MISSING_AUTHENTICATION_TOKEN": (
+        401,
+        "missing_authentication",
+        "Sign the request with your AWS credentials (SigV4), and check the path exists.",
+    ),
+    "INVALID_SIGNATURE": (
+        403,
+        "invalid_signature",
+        "The SigV4 signature does not match; re-sign the request.",
+    ),
+    "EXPIRED_TOKEN": (403, "expired_token", "Your AWS session has expired; get fresh credentials and retry."),
+    "UNAUTHORIZED": (401, "missing_authentication", "Sign the request with your AWS credentials (SigV4)."),
+    "ACCESS_DENIED": (
+        403,
+        "mfa_required",
+        "Sign in with MFA (within the last 12 hours) to use this endpoint: use credentials from "
+        "'aws sts get-session-token' with your MFA code.",
+    ),
+    "REQUEST_TOO_LARGE": (413, "body_too_large", "The request is too large."),
+    "THROTTLED": (429, "throttled", "Too many requests; wait a moment and retry."),
+    "INTEGRATION_TIMEOUT": (504, "timeout", "The request took too long; try again."),
+}
+
+
+def _error_template(code: str, message: str | None) -> str:
+    text = "$context.error.messageString" if message is None else json.dumps(message)
+    return '{"error": {"code": "%s", "message": %s}}' % (code, text)  # noqa: UP031 - braces in JSON
+
+
+def gateway_responses() -> dict[str, Any]:
+    """The `x-amazon-apigateway-gateway-responses` of the API's OpenAPI body."""
+    responses: dict[str, Any] = {}
+    for kind, (status, code, message) in GATEWAY_RESPONSES.items():
+        response: dict[str, Any] = {
+            "responseParameters": dict(_CORS_HEADERS),
+            "responseTemplates": {"application/json": _error_template(code, message)},
+        }
+        if status is not None:
+            response["statusCode"] = str(status)
+        responses[kind] = response
+    return responses
+
+
+def state_table(table_name: str) -> dict[str, Any]:
+    """The state table; kept when the stack is deleted (it holds the admin audit trail)."""
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "TableName": table_name,
+            "AttributeDefinitions": [
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            "KeySchema": [
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+            "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+        },
+    }
+
+
+def _function_name(resource_id: str) -> str:
+    """Chalice's function name back from its resource id: `SlackWorker` → `slack_worker`."""
+    if resource_id == "APIHandler":
+        return "api_handler"
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", resource_id).lower()
+
+
+def _parameter_id(variable: str) -> str:
+    """`SLACK_SIGNING_SECRET_PARAM` → `SlackSigningSecretParam`."""
+    return "".join(word.capitalize() for word in variable.lower().split("_"))
+
+
+def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any]) -> dict[str, Any]:
+    """`template` (from `chalice package`) with the extra resources; the input is not modified."""
+    merged: dict[str, Any] = json.loads(json.dumps(template))
+    resources: dict[str, Any] = merged["Resources"]
+    parameters: dict[str, Any] = merged.setdefault("Parameters", {})
+    functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"}
+
+    api = resources["RestAPI"]["Properties"]["DefinitionBody"]
+    if api.get("x-amazon-apigateway-policy") != resource_policy:
+        raise ValueError(
+            "chalice package did not carry policies/api-gateway.json: check api_gateway_policy_file"
+        )
+    api["x-amazon-apigateway-gateway-responses"] = gateway_responses()
+
+    table_names = {f["Properties"]["Environment"]["Variables"]["STATE_TABLE"] for f in functions.values()}
+    if len(table_names) != 1:
+        raise ValueError(f"functions disagree on STATE_TABLE: {sorted(table_names)}")
+    resources[TABLE_RESOURCE] = state_table(table_names.pop())
+
+    parameters["PublicBaseUrl"] = {
+        "Type": "String",
+        "Description": "Where one-time links point: the API's URL without the trailing slash "
+        "(the EndpointURL output of a first deploy) or your own domain.",
+        "AllowedPattern": r"^https://[^\s]+[^/\s]$",
+    }
+    parameters["SlackAdmins"] = {
+        "Type": "String",
+        "Default": "",
+        "Description": "Comma-separated Slack user ids allowed to use /iam (not a secret).",
+    }
+
+    for resource_id, function in functions.items():
+        props = function["Properties"]
+        props["FunctionName"] = f"{APP_NAME}-{stage}-{_function_name(resource_id)}"
+        variables: dict[str, Any] = props["Environment"]["Variables"]
+        variables["STATE_TABLE"] = {"Ref": TABLE_RESOURCE}
+        variables["PUBLIC_BASE_URL"] = {"Ref": "PublicBaseUrl"}
+        variables["SLACK_ADMINS"] = {"Ref": "SlackAdmins"}
+        if (
+            "SlackWorker" in functions
+            and "SLACK_WORKER_FUNCTION" in variables
+            and resource_id != "SlackWorker"
+        ):
+            variables["SLACK_WORKER_FUNCTION"] = {"Ref": "SlackWorker"}
+        for name, value in list(variables.items()):
+            if not name.endswith("_PARAM"):
+                continue
+            match = re.fullmatch(f"{SSM_PREFIX}[A-Za-z0-9_.-]+/([A-Za-z0-9_.-]+)", str(value))
+            if match is None:
+                raise ValueError(f"{name} must name an SSM parameter {SSM_PREFIX}<stage>/<name>")
+            parameters[_parameter_id(name)] = {
+                "Type": "String",
+                "Default": value,
+                # The role policies grant these names only (the audit's, the webhook URL alone).
+                "AllowedPattern": f"^{SSM_PREFIX}[A-Za-z0-9_.-]+/{re.escape(match.group(1))}$",
+                "Description": f"Name (not value) of the SSM parameter read as {name}.",
+            }
+            variables[name] = {"Ref": _parameter_id(name)}
+
+    if "SlackWorker" in functions:
+        # The worker reports its own failures to Slack and never raises: Lambda's automatic retries of
+        # an asynchronous invoke could only repeat the work.
+        functions["SlackWorker"]["Properties"]["EventInvokeConfig"] = {"MaximumRetryAttempts": 0}
+
+    merged.setdefault("Outputs", {})["StateTableName"] = {"Value": {"Ref": TABLE_RESOURCE}}
+    return merged
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Read Chalice's template, write the merged one."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("source", type=Path)
+    parser.add_argument("target", type=Path)
+    args = parser.parse_args(argv)
+    template = json.loads(args.source.read_text())
+    policy = json.loads(RESOURCE_POLICY_FILE.read_text())
+    args.target.write_text(json.dumps(merge(template, args.stage, policy), indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
