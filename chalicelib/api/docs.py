@@ -31,6 +31,7 @@ class Operation:
     iam: bool = False
     query: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
+    produces: str = "application/json"
 
 
 _ERRORS = {400, 401, 403, 404, 409, 410, 415, 502, 503}
@@ -64,11 +65,23 @@ OPERATIONS: list[Operation] = [
         m.TokenRequest,
     ),
     Operation("GET", "/openapi.json", "This document", {200: None}),
-    Operation("GET", "/", "The newcomer's page (HTML)", {200: None}),
-    Operation("GET", "/onboard", "The newcomer's page for a credential link (HTML)", {200: None}),
-    Operation("GET", "/enroll", "The newcomer's page for an enrollment link (HTML)", {200: None}),
-    Operation("GET", "/static/app.js", "The page's script", {200: None}),
-    Operation("GET", "/static/style.css", "The page's style sheet", {200: None}),
+    Operation("GET", "/", "The newcomer's page (HTML)", {200: None}, produces="text/html"),
+    Operation(
+        "GET",
+        "/onboard",
+        "The newcomer's page for a credential link (HTML)",
+        {200: None},
+        produces="text/html",
+    ),
+    Operation(
+        "GET",
+        "/enroll",
+        "The newcomer's page for an enrollment link (HTML)",
+        {200: None},
+        produces="text/html",
+    ),
+    Operation("GET", "/static/app.js", "The page's script", {200: None}, produces="text/javascript"),
+    Operation("GET", "/static/style.css", "The page's style sheet", {200: None}, produces="text/css"),
 ]
 
 OPERATIONS += [
@@ -150,13 +163,11 @@ def document() -> dict[str, Any]:
     for op in OPERATIONS:
         responses: dict[str, Any] = {}
         for status, model in op.responses.items():
-            content = {
-                "application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
-                    if model
-                    else {"type": "object"}
-                }
-            }
+            if model is not None:
+                schema: dict[str, Any] = {"$ref": f"#/components/schemas/{model.__name__}"}
+            else:
+                schema = {"type": "object"} if op.produces == "application/json" else {"type": "string"}
+            content = {op.produces: {"schema": schema}}
             responses[str(status)] = {"description": "Success", "content": content}
         for status in sorted(_ERRORS | {500}):
             responses[str(status)] = {

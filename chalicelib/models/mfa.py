@@ -10,7 +10,16 @@ from chalicelib.models import Body, Link, Request, Token
 
 # Any string is accepted here so that a malformed code is answered by the service's own check, with the
 # message of the enrollment page; the length cap only keeps absurd bodies out.
-Code = Annotated[str, Field(max_length=64, description="A 6-digit code from the authenticator app")]
+# The format is checked by the service (a malformed pair is a 400 that does not count as a try) and
+# documented here, so the OpenAPI document says what the server accepts.
+Code = Annotated[
+    str,
+    Field(
+        max_length=64,
+        description="A 6-digit code from the authenticator app",
+        json_schema_extra={"pattern": "^[0-9]{6}$"},
+    ),
+]
 
 
 class MfaStart(Body):
