@@ -48,14 +48,15 @@ def audit_webhook_url() -> str | None:
 
 def run_daily_audit() -> AuditReport:
     """The scheduled audit: run and store it, then post the summary to Slack when a webhook is set."""
-    from chalicelib.services.audit import post_to_slack, summary_text
+    from chalicelib.services.audit import summary_text
+    from chalicelib.services.slack import post_to_slack
 
     # No API Gateway in front of the scheduled Lambda: it can wait longer for a large account's report.
     report = wiring.auditor(report_deadline=SCHEDULED_REPORT_DEADLINE).run()
     try:
         url = audit_webhook_url()
         if url:
-            post_to_slack(url, summary_text(report))
+            post_to_slack(url, {"text": summary_text(report)})
     except Exception as error:
         # The report is stored either way. The type only: the message of a failed post can carry the URL.
         log.error("posting the audit summary to Slack failed: %s", type(error).__name__)

@@ -392,18 +392,3 @@ def summary_text(report: AuditReport) -> str:
     head += f" ({severities}) over {s.users} users." if s.findings else f" over {s.users} users."
     tail = "Details: GET /admin/audit." if s.findings else ""
     return "\n".join(part for part in (head, checks, tail) if part)
-
-
-def post_to_slack(webhook_url: str, text: str, *, timeout: float = 5.0) -> None:
-    """Post `text` to a Slack incoming webhook. The URL is a secret: it is never logged."""
-    parsed = urllib.parse.urlsplit(webhook_url)
-    if parsed.scheme != "https" and parsed.hostname not in ("127.0.0.1", "localhost"):
-        raise ValueError("The Slack webhook URL must be https.")
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked just above
-        webhook_url,
-        data=json.dumps({"text": text}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-        response.read()

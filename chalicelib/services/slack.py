@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -292,18 +293,27 @@ def audit_reply(report: AuditReport) -> SlackMessage:
 # --- after the answer: slow work and its outcome -----------------------------------------------------
 
 
-def post_reply(response_url: str, message: SlackMessage, *, timeout: float = POST_TIMEOUT_SECONDS) -> None:
-    """Post `message` to a command's `response_url` (Slack accepts a few posts within 30 minutes)."""
-    if not response_url.startswith(("https://", "http://")):
-        raise ValueError("response_url is not an http(s) URL")
+def post_to_slack(url: str, payload: Mapping[str, Any], *, timeout: float = POST_TIMEOUT_SECONDS) -> None:
+    """POST JSON to a Slack URL (a command's `response_url` or an incoming webhook).
+
+    Only https, or plain http to this machine (local tests): such URLs carry secrets of their own, and
+    a redirect to a `file:` or internal URL must never be followed. The URL itself is never logged.
+    """
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme != "https" and not (
+        parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost")
+    ):
+        raise ValueError("A Slack URL must be https.")
     request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-        response_url,
-        data=json.dumps(message.model_dump(mode="json", exclude_none=True)).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
     )
     with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (scheme checked above)
         answer.read()
+
+
+def post_reply(response_url: str, message: SlackMessage) -> None:
+    """Post `message` to a command's `response_url` (Slack accepts a few posts within 30 minutes)."""
+    post_to_slack(response_url, message.model_dump(mode="json", exclude_none=True))
 
 
 class JobQueue(Protocol):

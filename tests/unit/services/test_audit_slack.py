@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.models.audit import AuditReport, AuditSummary, Finding, Severity
-from chalicelib.services.audit import post_to_slack, summary_text
+from chalicelib.services.audit import summary_text
+from chalicelib.services.slack import post_to_slack
 
 AT = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)
 
@@ -60,6 +61,6 @@ def test_findings_are_counted_by_severity_and_by_check_most_frequent_first_witho
     assert "alice" not in text and "bob" not in text
 
 
-def test_a_webhook_that_is_not_https_is_refused_before_anything_is_sent() -> None:
+def test_a_slack_url_that_is_not_https_is_refused_before_anything_is_sent() -> None:
     with pytest.raises(ValueError, match="https"):
-        post_to_slack("http://hooks.slack.example/services/T/B/x", "text")
+        post_to_slack("http://hooks.slack.example/services/T/B/x", {"text": "text"})
