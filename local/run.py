@@ -63,7 +63,10 @@ Try:
   curl -s {base}/admin/users -H 'X-Dev-Caller: {ADMIN_USER}' -H 'X-Dev-Mfa: true'
   curl -s -X POST {base}/onboarding/credentials -H 'Content-Type: application/json' \\
        -d '{{"token": "<the part of bundle.url after #>"}}'
+  curl -s {base}/session -H 'X-Dev-Caller: {ADMIN_USER}'
   curl -s {base}/openapi.json
+Open a bundle.url in a browser for the newcomer's page (credentials, MFA, done).
+Slack's /iam: set SLACK_SIGNING_SECRET and SLACK_ADMINS before `make run` (README, "Slack").
 Ctrl-C stops it.""",
         flush=True,
     )
