@@ -219,6 +219,7 @@ def test_the_policy_has_exactly_the_documented_statements() -> None:
         "AllowDeactivateOwnMFADeviceOnlyWithMFA",
         "DenyAllExceptListedIfNoMFA",
         "DenyOtherUsersSelfServiceIfNoMFA",
+        "DenyApiCallsIfNoMFAExceptTheSessionReport",
     ]
 
 
@@ -279,8 +280,9 @@ def test_the_no_mfa_deny_exempts_exactly_what_enrolment_and_the_first_password_c
         if a["Effect"] == "Allow" and "Condition" not in a
         for action in a["Action"]
     }
-    # Each exemption is granted by Force-MFA itself, except GetSessionToken, which needs no grant.
-    assert set(s["NotAction"]) == unconditional_allows | {"sts:GetSessionToken"}
+    # Each exemption is granted by Force-MFA itself, except GetSessionToken, which needs no grant, and
+    # execute-api:Invoke, which DenyApiCallsIfNoMFAExceptTheSessionReport denies on all but one route.
+    assert set(s["NotAction"]) == unconditional_allows | {"sts:GetSessionToken", "execute-api:Invoke"}
     assert set(s["NotAction"]) == {
         "iam:ChangePassword",
         "iam:GetAccountPasswordPolicy",
@@ -291,6 +293,7 @@ def test_the_no_mfa_deny_exempts_exactly_what_enrolment_and_the_first_password_c
         "iam:GetUser",
         "iam:ListVirtualMFADevices",
         "sts:GetSessionToken",
+        "execute-api:Invoke",
     }
     assert "iam:DeactivateMFADevice" not in s["NotAction"]
 
@@ -312,7 +315,47 @@ def test_the_other_users_deny_covers_every_user_scoped_exemption() -> None:
         "iam:ListVirtualMFADevices",
         "iam:CreateVirtualMFADevice",
         "sts:GetSessionToken",
+        "execute-api:Invoke",
     }
+
+
+def test_the_api_deny_spares_only_the_session_report_without_mfa() -> None:
+    assert statement("DenyApiCallsIfNoMFAExceptTheSessionReport") == {
+        "Sid": "DenyApiCallsIfNoMFAExceptTheSessionReport",
+        "Effect": "Deny",
+        "Action": "execute-api:Invoke",
+        "NotResource": "arn:aws:execute-api:*:*:*/*/GET/session",
+        "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+    }
+
+
+SESSION = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/api/GET/session"
+OTHER_ROUTES = [
+    "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/api/GET/session/mfa",
+    "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/api/POST/admin/users",
+    "arn:aws:execute-api:us-east-1:123456789012:f9e8d7c6b5/prod/GET/orders",
+]
+
+
+@pytest.mark.parametrize("context", [NO_MFA, LONG_TERM_KEY], ids=["no MFA", "long-term key"])
+def test_without_mfa_an_administrator_may_ask_the_session_report_and_call_no_other_api(
+    context: dict[str, str],
+) -> None:
+    # AdministratorAccess grants execute-api:Invoke, so only Force-MFA's denies decide here. (For a
+    # developer the API's resource policy grants the call; the same denies apply to it.)
+    policies = group_policies("administrator")
+
+    assert evaluate(policies, as_alice("execute-api:Invoke", SESSION, context)).allowed
+    for route in OTHER_ROUTES:
+        assert evaluate(policies, as_alice("execute-api:Invoke", route, context)) is Decision.EXPLICIT_DENY
+
+
+def test_with_mfa_an_administrator_may_call_any_api() -> None:
+    policies = group_policies("administrator")
+
+    assert all(
+        evaluate(policies, as_alice("execute-api:Invoke", r, MFA_SESSION)).allowed for r in OTHER_ROUTES
+    )
 
 
 def test_every_own_user_resource_names_alice_exactly_whatever_her_path() -> None:
@@ -362,6 +405,7 @@ LOAD_BEARING = [
     ("DenyAllExceptListedIfNoMFA", ADMIN, "iam:DeactivateMFADevice", ALICE, NO_MFA, D, A),
     ("DenyOtherUsersSelfServiceIfNoMFA", ADMIN, "iam:EnableMFADevice", BOB, NO_MFA, D, A),
     ("DenyOtherUsersSelfServiceIfNoMFA", DEV, "iam:GetUser", BOB, LONG_TERM_KEY, D, A),
+    ("DenyApiCallsIfNoMFAExceptTheSessionReport", ADMIN, "execute-api:Invoke", OTHER_ROUTES[1], NO_MFA, D, A),
 ]
 
 
