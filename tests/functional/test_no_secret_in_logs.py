@@ -1,36 +1,77 @@
-"""Passwords and tokens never reach a log line, even with every logger at DEBUG."""
+"""Passwords, tokens and TOTP seeds never reach a log line or an error body, with logging at DEBUG.
+
+Every flow runs once: create, claim, reissue, MFA start and verify (wrong codes, then right ones), the
+admin's enrollment link and MFA reset, offboarding, the audit, and Slack's /iam onboard. Then every log
+record (messages and formatted tracebacks) and every error body is searched for every secret seen.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from tests.conftest import Api, token_of
+from chalicelib import aws
+from tests.conftest import Api, Reply, token_of
 from tests.faults import failing
+from tests.functional.mfa.support import codes
+from tests.functional.slack.conftest import SECRET, SlackClient, slack, stand_in  # noqa: F401 (fixtures)
 
 
-def test_creating_claiming_and_failing_log_no_secret_at_debug(
-    api: Api, caplog: pytest.LogCaptureFixture
+def test_every_flow_logs_no_secret_at_debug(
+    api: Api,
+    slack: SlackClient,  # noqa: F811 (the fixture imported above)
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from chalicelib import aws
-
     caplog.set_level(logging.DEBUG)
-    created = api.as_admin("POST", "/admin/users", {"user_name": "alice", "groups": ["developer"]})
-    token = token_of(created.body["bundle"]["url"])
-    claimed = api.call("POST", "/onboarding/credentials", {"token": token}).body
-    reissued = api.as_admin("POST", "/admin/users/alice/credentials").body
-    with failing(aws.iam(), "CreateLoginProfile", "PasswordPolicyViolation"):
-        api.as_admin("POST", "/admin/users", {"user_name": "bob", "groups": ["developer"]})
-    with failing(aws.dynamodb(), "UpdateItem", "InternalServerError", status=500):
-        api.call("POST", "/onboarding/credentials", {"token": token_of(reissued["bundle"]["url"])})
+    secrets: list[str] = [SECRET]
+    replies: list[Reply] = []
 
-    logged = caplog.text  # messages and formatted tracebacks
+    def call(method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
+        reply = (
+            api.as_admin(method, path, body, **kwargs)
+            if path.startswith("/admin")
+            else api.call(method, path, body)
+        )
+        replies.append(reply)
+        return reply.body
+
+    created = call("POST", "/admin/users", {"user_name": "alice", "groups": ["developer"]})
+    secrets.append(token_of(created["bundle"]["url"]))
+    claimed = call("POST", "/onboarding/credentials", {"token": secrets[-1]})
+    secrets += [claimed["password"], claimed["enrollment"]["token"]]
+    enrollment = claimed["enrollment"]["token"]
+    started = call("POST", "/onboarding/mfa", {"token": enrollment})
+    secrets.append(started["secret"])
+    call("POST", "/onboarding/mfa/verify", {"token": enrollment, "code1": "000000", "code2": "000001"})
+    code1, code2 = codes(started["secret"], datetime.now(UTC))
+    assert call("POST", "/onboarding/mfa/verify", {"token": enrollment, "code1": code1, "code2": code2})[
+        "mfa_enabled"
+    ]
+    reset = call("DELETE", "/admin/users/alice/mfa")
+    secrets.append(token_of(reset["enrollment"]["url"]))
+    reissued = call("POST", "/admin/users/alice/credentials")
+    secrets.append(token_of(reissued["bundle"]["url"]))
+    with failing(aws.dynamodb(), "UpdateItem", "InternalServerError", status=500):
+        call("POST", "/onboarding/credentials", {"token": secrets[-1]})
+    with failing(aws.iam(), "CreateLoginProfile", "PasswordPolicyViolation"):
+        call("POST", "/admin/users", {"user_name": "bob", "groups": ["developer"]})
+    call("POST", "/admin/users", {"user_name": "bob", "groups": ["developer"]})
+    secrets.append(token_of(call("POST", "/admin/users/bob/enrollment")["enrollment"]["url"]))
+    call("POST", "/admin/audit")
+    call("DELETE", "/admin/users/bob")
+    slack.command("onboard carol developer")
+    posted = slack.finish()
+    secrets += [word.strip("<>|").split("#", 1)[1] for text in posted for word in text.split() if "#" in word]
+
+    assert len(set(secrets)) == 9 and all(len(s) >= 16 for s in secrets)  # each flow yielded its secret
+    logged = caplog.text  # messages and formatted tracebacks, every logger at DEBUG
     assert "Traceback" in logged, "the failed claim should have logged its traceback"
-    for secret in (
-        token,
-        claimed["password"],
-        claimed["enrollment"]["token"],
-        token_of(reissued["bundle"]["url"]),
-    ):
+    errors = [json.dumps(r.body) for r in replies if r.status >= 400]
+    assert len(errors) >= 3
+    for secret in secrets:
         assert secret not in logged
+        assert not any(secret in body for body in errors)
