@@ -11,9 +11,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from local.run import free_port
@@ -37,14 +39,18 @@ def request(base: str, method: str, path: str, body: Any = None, **headers: str)
 ADMIN = {"X_Dev_Caller": "admin", "X_Dev_Mfa": "true"}
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[str]:
+@contextmanager
+def make_run(**env: str) -> Iterator[str]:
+    """`make run`'s process (`python -m local.run`) on a free port; yields its base URL once it serves."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | {"PORT": str(port)}
+    environment = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | {
+        "PORT": str(port),
+        **env,
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "local.run"],
         cwd=ROOT,
-        env=env,
+        env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -62,6 +68,12 @@ def stack() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[str]:
+    with make_run() as base:
+        yield base
 
 
 def test_make_run_serves_the_whole_create_claim_offboard_flow(stack: str) -> None:
@@ -116,3 +128,24 @@ def test_a_method_the_api_does_not_know_gets_a_405_in_the_api_error_shape(stack:
     status, body = request(stack, "QUERY", "/admin/users", **ADMIN)
 
     assert (status, body["error"]["code"]) == (405, "method_not_allowed")
+
+
+def test_with_aws_endpoint_url_set_make_run_bootstraps_and_uses_that_emulator() -> None:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    emulator.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        with make_run(AWS_ENDPOINT_URL=endpoint) as base:
+            status, created = request(
+                base, "POST", "/admin/users", {"user_name": "gil", "groups": ["developer"]}, **ADMIN
+            )
+        iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1")
+        users = {u["UserName"] for u in iam.list_users()["Users"]}
+    finally:
+        emulator.stop()
+
+    assert status == 201, created
+    assert users == {"admin", "gil"}  # the bootstrap's admin and the new user, in *that* emulator
