@@ -110,8 +110,15 @@ def _group_steps(iam: IAMClient, account_id: str, spec: GroupSpec) -> list[Step]
     return steps
 
 
-def plan(iam: IAMClient, account_id: str, *, replace_password_policy: bool = False) -> list[Step]:
-    """What the account lacks, as steps in the order they must run."""
+def plan(
+    iam: IAMClient,
+    account_id: str,
+    *,
+    replace_password_policy: bool = False,
+    password_policy: dict[str, Any] | None = None,
+) -> list[Step]:
+    """What the account lacks, as steps in the order they must run (`password_policy`: CIS's by default)."""
+    password_policy = password_policy or PASSWORD_POLICY
     groups = load_groups_manifest()
     steps: list[Step] = []
     for name in sorted({n for spec in groups.values() for n in spec.local_policies}):
@@ -128,8 +135,8 @@ def plan(iam: IAMClient, account_id: str, *, replace_password_policy: bool = Fal
     if not has_policy or replace_password_policy:
         steps.append(
             Step(
-                "set the account password policy: 16+ characters, upper, lower, digit, symbol; no reuse",
-                partial(iam.update_account_password_policy, **PASSWORD_POLICY),
+                f"set the account password policy: {json.dumps(password_policy)}",
+                partial(iam.update_account_password_policy, **password_policy),
             )
         )
     return steps
