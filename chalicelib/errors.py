@@ -60,6 +60,13 @@ class UserNotFound(ProductError):
     code = "user_not_found"
 
 
+class UnmanagedGroupMembership(ProductError):
+    """The user is in a group outside the managed ones, which the service may not change."""
+
+    status = 409
+    code = "unmanaged_group_membership"
+
+
 class UserExists(ProductError):
     """A user of that name (in any letter case) exists already."""
 

@@ -15,7 +15,14 @@ from botocore.parsers import ResponseParserError
 
 from chalicelib.aws import error_code, retry_eventual
 from chalicelib.config import Settings
-from chalicelib.errors import AwsStepFailed, AwsUnavailable, InvalidRequest, UserExists, UserNotFound
+from chalicelib.errors import (
+    AwsStepFailed,
+    AwsUnavailable,
+    InvalidRequest,
+    UnmanagedGroupMembership,
+    UserExists,
+    UserNotFound,
+)
 from chalicelib.models import (
     CreatedUser,
     Link,
@@ -25,6 +32,7 @@ from chalicelib.models import (
     UserSummary,
 )
 from chalicelib.services import account, sealing
+from chalicelib.services.bundles import pending_serial
 from chalicelib.services.passwords import generate_password
 from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEntry, UserRecord, rfc3339
 
@@ -404,15 +412,19 @@ class Provisioner:
         record, user = self._managed(user_name)
         name = user["UserName"]
         enrollment = self._store.get_link(record.enrollment_id) if record and record.enrollment_id else None
-        pending = (
-            str(enrollment.extra["serial_number"])
-            if enrollment and "serial_number" in enrollment.extra
-            else None
-        )
+        pending = pending_serial(enrollment)
         removed = self._inventory(name, pending)
         if dry_run:
             self._store.record(self._trail(actor, "offboard_dry_run", name, "ok"))
             return removed
+        foreign = sorted(set(removed.groups) - set(self._settings.groups))
+        if foreign:
+            # The service may change membership of the managed groups only (its role says so): stop
+            # before removing anything rather than halfway, with the credentials already gone.
+            raise UnmanagedGroupMembership(
+                f"{name} is also in {', '.join(foreign)}, which this service does not manage; remove "
+                "that membership first, then offboard again. Nothing was removed."
+            )
 
         iam = self._iam
         # IAM refuses DeleteUser while anything below is attached (the emulator does not): keep the order.

@@ -275,3 +275,22 @@ def test_a_percent_encoded_user_name_is_decoded_as_api_gateway_does(api: Api) ->
     reply = api.as_admin("GET", "/admin/users/a%3Db%40c")
 
     assert (reply.status, reply.body["user_name"]) == (200, "a=b@c")
+
+
+def test_offboarding_a_user_also_in_an_unmanaged_group_stops_before_removing_anything(api: Api) -> None:
+    create(api, "alice", ["developer"])
+    iam = aws.iam()
+    iam.create_group(GroupName="billing")
+    iam.add_user_to_group(GroupName="billing", UserName="alice")
+
+    reply = api.as_admin("DELETE", "/admin/users/alice")
+
+    assert (reply.status, reply.body["error"]["code"]) == (409, "unmanaged_group_membership")
+    assert "billing" in reply.body["error"]["message"]
+    assert iam.get_login_profile(UserName="alice")["LoginProfile"]["UserName"] == "alice"
+    assert {g["GroupName"] for g in iam.list_groups_for_user(UserName="alice")["Groups"]} == {
+        "billing",
+        "developer",
+    }
+    dry = api.as_admin("DELETE", "/admin/users/alice?dry_run=true")
+    assert sorted(dry.body["removed"]["groups"]) == ["billing", "developer"]
