@@ -518,7 +518,9 @@ class Provisioner:
             except ClientError as error:
                 if error_code(error) == "NoSuchEntity":
                     continue  # already gone: offboarding is idempotent
-                raise AwsStepFailed(
+                # Throttling or an AWS-side failure is a 503 like everywhere else: try again later.
+                cls = AwsUnavailable if error_code(error) in UNAVAILABLE_CODES else AwsStepFailed
+                raise cls(
                     step,
                     error_code(error),
                     f"Offboarding {name} stopped at {step} ({error_code(error)}); the user still exists. "

@@ -77,3 +77,13 @@ def test_offboarding_that_stopped_after_deleting_the_user_finishes_when_run_agai
     assert wiring.store().get_user("alice") is None
     assert api.as_admin("DELETE", "/admin/users/alice").status == 404
     create(api)
+
+
+def test_offboarding_stopped_by_throttling_is_a_503_to_run_again_later(api: Api) -> None:
+    create(api)
+
+    with failing(aws.iam(), "DeleteUser", "Throttling", times=10):
+        stopped = api.as_admin("DELETE", "/admin/users/alice")
+
+    assert (stopped.status, stopped.body["error"]["code"]) == (503, "aws_unavailable")
+    assert "Run it again" in stopped.body["error"]["message"]
