@@ -70,7 +70,8 @@ def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]
         except ProductError as error:
             return error_response(error.status, error.code, error.message)
         except ClientError as error:
-            log.warning("AWS error in %s: %s from %s", view.__name__, error_code(error), error.operation_name)
+            # Unexpected by the service, so worth its traceback, as an unhandled error gets.
+            log.warning("AWS error in %s: %s", view.__name__, error_code(error), exc_info=True)
             failure = aws_failure(error)
             return error_response(failure.status, failure.code, failure.message)
         except Exception:
