@@ -42,8 +42,8 @@ _CONFIG = Config(
 EVENTUAL_CONSISTENCY_CODES = frozenset({"EntityTemporarilyUnmodifiable", "ConcurrentModification"})
 
 # Errors that mean "AWS is busy or broken, try later" rather than "this request is wrong" (IAM, STS and
-# DynamoDB spellings); botocore has retried them already when they reach our code.
-UNAVAILABLE_CODES = frozenset(
+# DynamoDB spellings); botocore, or `retry_eventual`, has retried them already when they reach our code.
+UNAVAILABLE_CODES = EVENTUAL_CONSISTENCY_CODES | frozenset(
     {
         "Throttling",
         "ThrottlingException",

@@ -87,3 +87,10 @@ def test_offboarding_stopped_by_throttling_is_a_503_to_run_again_later(api: Api)
 
     assert (stopped.status, stopped.body["error"]["code"]) == (503, "aws_unavailable")
     assert "Run it again" in stopped.body["error"]["message"]
+
+
+def test_iam_eventual_consistency_that_outlasts_the_retries_is_a_503_to_try_later(api: Api) -> None:
+    with failing(aws.iam(), "CreateUser", "ConcurrentModification", status=409, times=10):
+        reply = api.as_admin("POST", "/admin/users", {"user_name": "carol", "groups": ["developer"]})
+
+    assert (reply.status, reply.body["error"]["code"]) == (503, "aws_unavailable")
