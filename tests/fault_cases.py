@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -185,7 +186,7 @@ def _started(api: Api) -> tuple[str, str]:
 
 def _verify(api: Api, token: str, secret: str) -> Reply:
     totp = pyotp.TOTP(secret)
-    now = int(__import__("time").time())
+    now = int(time.time())
     return api.call(
         "POST", "/onboarding/mfa/verify", {"token": token, "code1": totp.at(now - 30), "code2": totp.at(now)}
     )
