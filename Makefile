@@ -92,3 +92,9 @@ deploy: package
 	aws cloudformation deploy --template-file $(BUILD)/packaged.json --stack-name $(STACK) \
 	  --capabilities CAPABILITY_IAM --parameter-overrides PublicBaseUrl=$(PUBLIC_BASE_URL) \
 	  $(if $(SLACK_ADMINS),SlackAdmins=$(SLACK_ADMINS))
+
+# --- fault injection (issue 8) ---------------------------------------------------------------------
+# Every AWS call of every operation fails in turn (tests/fault_cases.py); the README's table is this run.
+.PHONY: faults-table
+faults-table: venv
+	$(BIN)/python -m tests.fault_cases --readme README.md > /dev/null

@@ -41,6 +41,21 @@ _CONFIG = Config(
 # botocore does not retry them, so we do.
 EVENTUAL_CONSISTENCY_CODES = frozenset({"EntityTemporarilyUnmodifiable", "ConcurrentModification"})
 
+# Errors that mean "AWS is busy or broken, try later" rather than "this request is wrong" (IAM, STS and
+# DynamoDB spellings); botocore, or `retry_eventual`, has retried them already when they reach our code.
+UNAVAILABLE_CODES = EVENTUAL_CONSISTENCY_CODES | frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "ProvisionedThroughputExceededException",
+        "ServiceFailure",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "InternalServerError",
+    }
+)
+
 
 @functools.cache
 def iam() -> IAMClient:

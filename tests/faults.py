@@ -6,6 +6,8 @@ raises the same `ClientError` it raises for a real AWS error. Everything else st
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -36,3 +38,66 @@ def failing(
         yield hits
     finally:
         client.meta.events.unregister(event, answer)
+
+
+class _Body:
+    """The raw body of an injected answer, as botocore reads it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+def error_body(protocol: str, code: str) -> bytes:
+    """An AWS error response body in the service's protocol (query/XML for IAM and STS, JSON for DynamoDB)."""
+    if protocol.startswith("json"):
+        return json.dumps(
+            {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": f"injected {code}"}
+        ).encode()
+    return (
+        '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>'
+        f"<Code>{code}</Code><Message>injected {code}</Message></Error>"
+        "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+    ).encode()
+
+
+@contextmanager
+def failing_on_the_wire(
+    client: Any, operation: str, code: str, *, status: int = 400, nth: int = 1, attempts: int | None = None
+) -> Iterator[list[int]]:
+    """Answer `code` to the `nth` call of `operation` (and every later one), as AWS would on the wire.
+
+    Unlike `failing`, the answer takes botocore's whole response path, retry handler included: with
+    `attempts=2` the first two attempts of the `nth` call fail and its retry succeeds; with `attempts=None`
+    every attempt of that call and of the later calls fails. Yields one entry per injected answer.
+    """
+    hits: list[int] = []
+    service = client.meta.service_model.service_id.hyphenize()
+    protocol = client.meta.service_model.protocol
+    calls = [0]
+    lock = threading.Lock()
+    current = threading.local()  # a call and its retries run in one thread; parallel calls do not share
+
+    def count(**_: Any) -> None:
+        with lock:
+            calls[0] += 1
+            current.index, current.failed = calls[0], 0
+
+    def answer(request: Any, **_: Any) -> AWSResponse | None:
+        index = getattr(current, "index", 0)
+        if index < nth or (attempts is not None and (index != nth or current.failed >= attempts)):
+            return None
+        current.failed += 1
+        hits.append(index)
+        request.url = "https://fault.invalid/"  # the emulator (also a before-send hook) must not act on it
+        return AWSResponse(request.url, status, {}, _Body(error_body(protocol, code)))
+
+    client.meta.events.register_first(f"before-call.{service}.{operation}", count)
+    client.meta.events.register_first(f"before-send.{service}.{operation}", answer)
+    try:
+        yield hits
+    finally:
+        client.meta.events.unregister(f"before-call.{service}.{operation}", count)
+        client.meta.events.unregister(f"before-send.{service}.{operation}", answer)

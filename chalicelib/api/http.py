@@ -8,10 +8,19 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
 from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.errors import BodyTooLarge, InvalidRequest, MalformedJson, ProductError
+from chalicelib.aws import UNAVAILABLE_CODES, error_code
+from chalicelib.errors import (
+    AwsStepFailed,
+    AwsUnavailable,
+    BodyTooLarge,
+    InvalidRequest,
+    MalformedJson,
+    ProductError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +45,20 @@ def json_response(body: BaseModel | dict[str, Any], status: int = 200) -> Respon
     return Response(body=payload, status_code=status, headers=dict(JSON_HEADERS))
 
 
+def aws_failure(error: ClientError) -> AwsStepFailed:
+    """The product error for an AWS error no service translated: the call and the code, nothing more.
+
+    Throttling and AWS-side failures have been retried already (standard retry mode) and become 503; any
+    other refusal (access denied, ...) is 502. AWS's message is left out: it can echo request parameters.
+    """
+    code, step = error_code(error), error.operation_name
+    if code in UNAVAILABLE_CODES:
+        return AwsUnavailable(step, code, f"AWS is busy or failing ({code} from {step}); try again later.")
+    return AwsStepFailed(step, code, f"AWS refused {step} ({code}).")
+
+
 def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Turn a `ProductError` into its response, and anything else into a bare 500 with no details.
+    """Turn a `ProductError` or an AWS error into its response, and anything else into a bare 500.
 
     Chalice catches view exceptions itself (middleware never sees them), so this wraps each view.
     """
@@ -48,6 +69,11 @@ def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]
             return view(*args, **kwargs)
         except ProductError as error:
             return error_response(error.status, error.code, error.message)
+        except ClientError as error:
+            # Unexpected by the service, so worth its traceback, as an unhandled error gets.
+            log.warning("AWS error in %s: %s", view.__name__, error_code(error), exc_info=True)
+            failure = aws_failure(error)
+            return error_response(failure.status, failure.code, failure.message)
         except Exception:
             # Log the type and place only: exception messages of AWS calls can echo request parameters.
             log.error("unhandled error in %s", view.__name__, exc_info=True)

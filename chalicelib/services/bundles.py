@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,6 +60,18 @@ def pending_serial(link: LinkRecord | None) -> str | None:
     """The serial of the device an enrollment link is waiting to enable, if enrollment was started."""
     serial = link.extra.get(PENDING_SERIAL) if link else None
     return str(serial) if serial else None
+
+
+def unassigned_devices_of(iam: IAMClient, user_name: str) -> list[str]:
+    """Unassigned virtual devices named the way enrollment names `user_name`'s devices.
+
+    A reset or an offboarding that stopped between deactivating a device and deleting it leaves one such
+    device, which no longer shows among the user's devices: this is how running it again finds it.
+    """
+    ours = re.compile(rf"mfa/{re.escape(user_name)}-[0-9a-f]{{8}}")
+    pages = iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Unassigned")
+    serials = [str(d["SerialNumber"]) for page in pages for d in page["VirtualMFADevices"]]
+    return [s for s in serials if ours.fullmatch(s.split(":", 5)[-1])]
 
 
 def discard_pending_device(iam: IAMClient, store: StateStore, enrollment_id: str | None) -> None:

@@ -36,7 +36,7 @@ from chalicelib.errors import (
 from chalicelib.models import Link, OnboardingState
 from chalicelib.models.mfa import MfaStart, MfaVerified
 from chalicelib.services import account, sealing
-from chalicelib.services.bundles import new_enrollment, pending_serial
+from chalicelib.services.bundles import new_enrollment, pending_serial, unassigned_devices_of
 from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEntry, UserRecord, rfc3339
 from chalicelib.services.users import Actor, find_managed_user, step_failed
 
@@ -172,6 +172,9 @@ class MfaEnrollment:
                     "or start again here."
                 ) from error
             raise LinkExpired() from error
+        except ClientError as error:
+            self._delete_device_quietly(serial)
+            raise aws_failure(action, "StateWrite", error, "Nothing changed; start again.") from error
 
         holder = f"{record.user_name}@{f_alias.result() or account.account_id_from_arn(record.arn)}"
         uri = pyotp.TOTP(secret).provisioning_uri(name=holder, issuer_name=ISSUER)
@@ -220,6 +223,26 @@ class MfaEnrollment:
                 "Nothing changed; try the next two codes.",
             ) from error
 
+        try:
+            self._spend(link)
+        except ClientError as error:
+            # The link must keep naming a device it can enable: undo the enable, so that trying the
+            # next two codes simply works.
+            try:
+                retry_eventual(self._iam.deactivate_mfa_device, UserName=link.user_name, SerialNumber=serial)
+            except ClientError:
+                raise aws_failure(
+                    "Enabling the MFA device",
+                    "StateWrite",
+                    error,
+                    "Your device may be enabled already: sign in with your password and a code.",
+                ) from error
+            raise aws_failure(
+                "Enabling the MFA device", "StateWrite", error, "Nothing changed; try the next two codes."
+            ) from error
+        return MfaVerified(mfa_enabled=True, serial_number=serial)
+
+    def _spend(self, link: LinkRecord) -> None:
         self._store.transact(
             [
                 # Deleting the link spends it and destroys the sealed seed in one write.
@@ -234,7 +257,6 @@ class MfaEnrollment:
                 ),
             ]
         )
-        return MfaVerified(mfa_enabled=True, serial_number=serial)
 
     # --- the admin ------------------------------------------------------------------------------
 
@@ -274,7 +296,7 @@ class MfaEnrollment:
         name = user["UserName"]
         with ThreadPoolExecutor(max_workers=3) as pool:
             f_assigned = pool.submit(self._iam.list_mfa_devices, UserName=name)
-            f_unassigned = pool.submit(self._unassigned_devices_of, name)
+            f_unassigned = pool.submit(unassigned_devices_of, self._iam, name)
             f_previous = pool.submit(self._previous_link, record)
         assigned = [d["SerialNumber"] for d in f_assigned.result()["MFADevices"]]
         previous = f_previous.result()
@@ -297,15 +319,16 @@ class MfaEnrollment:
         opened = record is not None and record.state != OnboardingState.INVITED
         state = OnboardingState.CREDENTIALS_VIEWED if opened else OnboardingState.INVITED
         link, writes = self._new_link(record, user, state, previous)
-        self._store.transact([*writes, self._store.trail_put(self._trail(actor, "reset_mfa", name))])
+        try:
+            self._store.transact([*writes, self._store.trail_put(self._trail(actor, "reset_mfa", name))])
+        except ClientError as error:
+            raise aws_failure(
+                f"Resetting MFA of {name}",
+                "StateWrite",
+                error,
+                "Run it again: it carries on where it stopped.",
+            ) from error
         return assigned + leftovers, link
-
-    def _unassigned_devices_of(self, name: str) -> list[str]:
-        """Unassigned virtual devices named the way `start` names `name`'s devices."""
-        ours = re.compile(rf"mfa/{re.escape(name)}-[0-9a-f]{{8}}")
-        pages = self._iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Unassigned")
-        serials = [str(d["SerialNumber"]) for page in pages for d in page["VirtualMFADevices"]]
-        return [s for s in serials if ours.fullmatch(s.split(":", 5)[-1])]
 
     def _previous_link(self, record: UserRecord | None) -> LinkRecord | None:
         return self._store.get_link(record.enrollment_id) if record and record.enrollment_id else None

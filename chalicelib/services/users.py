@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
-from chalicelib.aws import error_code, retry_eventual
+from chalicelib.aws import UNAVAILABLE_CODES, error_code, retry_eventual
 from chalicelib.config import Settings
 from chalicelib.errors import (
     AwsStepFailed,
@@ -32,18 +32,13 @@ from chalicelib.models import (
     UserSummary,
 )
 from chalicelib.services import account, sealing
-from chalicelib.services.bundles import pending_serial
+from chalicelib.services.bundles import pending_serial, unassigned_devices_of
 from chalicelib.services.passwords import generate_password
 from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEntry, UserRecord, rfc3339
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
     from mypy_boto3_iam import IAMClient
-
-# Errors that mean "AWS is busy or broken, try later" rather than "this request is wrong".
-_UNAVAILABLE = frozenset(
-    {"Throttling", "ThrottlingException", "RequestLimitExceeded", "ServiceFailure", "ServiceUnavailable"}
-)
 
 
 @dataclass(frozen=True)
@@ -62,7 +57,7 @@ def step_failed(action: str, step: str, error: BaseException, leftovers: list[st
         if not leftovers
         else f"Cleaning up failed too; remove by hand: {', '.join(leftovers)}."
     )
-    cls = AwsUnavailable if code in _UNAVAILABLE else AwsStepFailed
+    cls = AwsUnavailable if code in UNAVAILABLE_CODES else AwsStepFailed
     return cls(step, code, f"{action} failed at {step} ({code}). {left}")
 
 
@@ -150,7 +145,8 @@ class Provisioner:
         password = generate_password(account.password_policy(self._iam))
         now = self._clock()
         try:
-            user = self._iam.create_user(UserName=user_name, Path=self._settings.user_path)["User"]
+            created = retry_eventual(self._iam.create_user, UserName=user_name, Path=self._settings.user_path)
+            user = created["User"]
         except ClientError as error:
             if error_code(error) == "EntityAlreadyExists":
                 raise UserExists(
@@ -349,12 +345,23 @@ class Provisioner:
             )
             if record.bundle_id:
                 items.append(self._store.delete_key("link", record.bundle_id))
-        self._store.transact(items)
+        try:
+            self._store.transact(items)
+        except ClientError as error:
+            # IAM cannot give the old password back: the old link now hands out a dead one.
+            failure = step_failed(f"Reissuing credentials of {name}", "StateWrite", error, [])
+            raise type(failure)(
+                "StateWrite",
+                failure.aws_code,
+                f"Reissuing credentials of {name} failed at StateWrite ({failure.aws_code}) after the "
+                "password was changed, so the previous link no longer works. Run it again.",
+            ) from error
         return link
 
     # --- offboard -------------------------------------------------------------------------------
 
-    def _inventory(self, name: str, pending_device: str | None) -> Removed:
+    def _inventory(self, name: str, pending_device: str | None) -> tuple[Removed, set[str]]:
+        """Everything attached to `name`, and which of its MFA devices are not assigned to it."""
         iam = self._iam
 
         def listed(paginator: str, key: str, field: str) -> Callable[[], list[str]]:
@@ -395,10 +402,12 @@ class Provisioner:
         }
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
             futures = {k: pool.submit(job) for k, job in jobs.items()}
+            f_unassigned = pool.submit(unassigned_devices_of, iam, name)
         found = {k: f.result() for k, f in futures.items()}
-        if pending_device and pending_device not in found["mfa_devices"]:
-            found["mfa_devices"].append(pending_device)
-        return Removed(user=name, **found)
+        # The pending enrollment device, and any device a stopped offboarding deactivated but did not delete.
+        unassigned = {s for s in [pending_device, *f_unassigned.result()] if s} - set(found["mfa_devices"])
+        found["mfa_devices"] += sorted(unassigned)
+        return Removed(user=name, **found), unassigned
 
     def offboard(self, user_name: str, actor: Actor, *, dry_run: bool) -> Removed:
         """Remove everything IAM requires gone before DeleteUser, then the user; or only list it."""
@@ -409,11 +418,31 @@ class Provisioner:
             raise
 
     def _offboard(self, user_name: str, actor: Actor, *, dry_run: bool) -> Removed:
-        record, user = self._managed(user_name)
+        try:
+            record, user = self._managed(user_name)
+        except UserNotFound:
+            record = self._store.get_user(user_name)
+            if record is None or dry_run:
+                raise
+            # An offboarding that stopped after DeleteUser: only the state records are left to remove.
+            self._forget(record.user_name, record, actor)
+            nothing: list[str] = []
+            return Removed(
+                user=record.user_name,
+                login_profile=False,
+                mfa_devices=nothing,
+                access_keys=nothing,
+                signing_certificates=nothing,
+                ssh_public_keys=nothing,
+                service_specific_credentials=nothing,
+                groups=nothing,
+                inline_policies=nothing,
+                attached_policies=nothing,
+            )
         name = user["UserName"]
         enrollment = self._store.get_link(record.enrollment_id) if record and record.enrollment_id else None
         pending = pending_serial(enrollment)
-        removed = self._inventory(name, pending)
+        removed, unassigned = self._inventory(name, pending)
         if dry_run:
             self._store.record(self._trail(actor, "offboard_dry_run", name, "ok"))
             return removed
@@ -432,7 +461,7 @@ class Provisioner:
         if removed.login_profile:
             steps.append(("DeleteLoginProfile", lambda: iam.delete_login_profile(UserName=name)))
         for serial in removed.mfa_devices:
-            if serial != pending:
+            if serial not in unassigned:
                 steps.append(
                     (
                         f"DeactivateMFADevice({serial})",
@@ -500,13 +529,20 @@ class Provisioner:
             except ClientError as error:
                 if error_code(error) == "NoSuchEntity":
                     continue  # already gone: offboarding is idempotent
-                raise AwsStepFailed(
+                # Throttling or an AWS-side failure is a 503 like everywhere else: try again later.
+                cls = AwsUnavailable if error_code(error) in UNAVAILABLE_CODES else AwsStepFailed
+                raise cls(
                     step,
                     error_code(error),
                     f"Offboarding {name} stopped at {step} ({error_code(error)}); the user still exists. "
                     "Run it again once the cause is fixed.",
                 ) from error
 
+        self._forget(name, record, actor)
+        return removed
+
+    def _forget(self, name: str, record: UserRecord | None, actor: Actor) -> None:
+        """Remove an offboarded user's state records: the name reservation and any live link."""
         items = [
             self._store.delete_key("user", name.lower()),
             self._store.trail_put(self._trail(actor, "offboard", name, "ok")),
@@ -515,5 +551,13 @@ class Provisioner:
             items += [
                 self._store.delete_key("link", i) for i in (record.bundle_id, record.enrollment_id) if i
             ]
-        self._store.transact(items)
-        return removed
+        try:
+            self._store.transact(items)
+        except ClientError as error:
+            failure = step_failed(f"Offboarding {name}", "StateWrite", error, [])
+            raise type(failure)(
+                "StateWrite",
+                failure.aws_code,
+                f"Offboarding {name} stopped at StateWrite ({failure.aws_code}); the IAM user is deleted "
+                "but its name is still reserved. Run it again once the cause is fixed.",
+            ) from error
