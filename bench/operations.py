@@ -36,11 +36,13 @@ MINIMUM: dict[str, tuple[int, str]] = {
     "claim": (
         3,
         "one conditional write claims the link, ListMFADevices (is an enrollment needed?), "
-        "one transaction (state + enrollment link)",
+        "one transaction (state + enrollment link); we also read the user's record (ARN, previous "
+        "enrollment) in parallel with ListMFADevices",
     ),
     "enrollment start": (
         3,
-        "read the enrollment link, CreateVirtualMFADevice, one conditional write of the sealed seed",
+        "read the enrollment link, CreateVirtualMFADevice, one conditional write of the sealed seed; "
+        "we also read the user's record (ARN for the label, offboarded?) in parallel",
     ),
     "enrollment verify": (
         3,
