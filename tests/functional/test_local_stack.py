@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from local.run import free_port
+from bench.load import local_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,29 +35,8 @@ ADMIN = {"X_Dev_Caller": "admin", "X_Dev_Mfa": "true"}
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | {"PORT": str(port)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    assert process.stdout is not None
-    for line in process.stdout:
-        if "is running on" in line:
-            break
-        if time.monotonic() > deadline:
-            break
-    try:
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with local_stack() as running:
+        yield running.base
 
 
 def test_make_run_serves_the_whole_create_claim_offboard_flow(stack: str) -> None:
