@@ -17,6 +17,7 @@ help:
 	@echo "make run    start moto + bootstrap + the API on http://127.0.0.1:$(PORT)"
 	@echo "make test   lint, type-check and run every test"
 	@echo "make bench  print the benchmarks under bench/"
+	@echo "make load   50 concurrent newcomers against the local stack"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then \
@@ -98,3 +99,11 @@ deploy: package
 .PHONY: faults-table
 faults-table: venv
 	$(BIN)/python -m tests.fault_cases --readme README.md > /dev/null
+
+# --- evidence (issue 8) ---------------------------------------------------------------------------
+# `make load`: 50 concurrent newcomers (claim twice at once, enroll, verify) against `make run`'s stack,
+# started on a free 127.0.0.1 port; prints throughput and latency percentiles, fails if a promise breaks.
+.PHONY: load
+NEWCOMERS ?= 50
+load: venv
+	$(BIN)/python -m bench.load --newcomers $(NEWCOMERS)

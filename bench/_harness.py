@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 for _key, _value in {
@@ -28,7 +32,7 @@ def emulated_account() -> Iterator[None]:
     from chalicelib.services import account
     from local.bootstrap import bootstrap
 
-    for client in (aws.iam, aws.dynamodb, aws.sts):
+    for client in (aws.iam, aws.dynamodb, aws.sts, aws.ssm, aws.lambda_):
         client.cache_clear()
     account.forget()
     with mock_aws():
@@ -46,7 +50,7 @@ def counting_calls() -> Iterator[Counter[str]]:
     def record(model: Any, **_: Any) -> None:
         counts[f"{model.service_model.service_id}.{model.name}"] += 1
 
-    clients = [aws.iam(), aws.dynamodb(), aws.sts()]
+    clients = [aws.iam(), aws.dynamodb(), aws.sts(), aws.ssm(), aws.lambda_()]
     for client in clients:
         client.meta.events.register("provide-client-params", record)
     try:
@@ -54,3 +58,78 @@ def counting_calls() -> Iterator[Counter[str]]:
     finally:
         for client in clients:
             client.meta.events.unregister("provide-client-params", record)
+
+
+# --- invoking the Lambda handler as API Gateway does ------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+ACCOUNT_ID = "123456789012"
+EVENT = json.loads((ROOT / "tests" / "events" / "apigw_post_admin_users.json").read_text())
+
+
+class LambdaContext:
+    """The parts of Lambda's context object Chalice reads."""
+
+    function_name = "iam-onboarding-dev-api_handler"
+    memory_limit_in_mb = 512
+    aws_request_id = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        """What is left of the invocation's time."""
+        return 30_000
+
+
+def invoke(
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    caller: str | None = "admin",
+    raw: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Invoke the API's Lambda handler with the event API Gateway sends for `method path`.
+
+    `caller` is the IAM user that signed the request (with an MFA session's temporary key); None for the
+    newcomer's and Slack's routes, which carry no IAM identity.
+    """
+    from app import app
+
+    event: dict[str, Any] = copy.deepcopy(EVENT)
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    event.update(
+        resource=path,
+        path=path,
+        httpMethod=method,
+        headers=sent,
+        multiValueHeaders={k: [v] for k, v in sent.items()},
+        body=raw if raw is not None else (json.dumps(body) if body is not None else None),
+    )
+    context = event["requestContext"]
+    context.update(resourcePath=path, httpMethod=method, path=f"/api{path}")
+    identity = context["identity"]
+    if caller is None:
+        identity.update(userArn=None, caller=None, user=None, accessKey=None)
+    else:
+        identity.update(userArn=f"arn:aws:iam::{ACCOUNT_ID}:user/{caller}", accessKey="ASIABENCHSESSION00")
+    response: dict[str, Any] = app(event, LambdaContext())
+    return response
+
+
+def reply(response: dict[str, Any], status: int) -> Any:
+    """The JSON body of a handler response that must have `status`."""
+    assert response["statusCode"] == status, response["body"]
+    return json.loads(response["body"]) if response["body"] else None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of `make bench`'s table: an operation's AWS calls beside the fewest it needs, and time."""
+
+    operation: str
+    cold_calls: int
+    warm_calls: int
+    minimum: int
+    median_ms: float
+    why: str
+    detail: str

@@ -138,6 +138,16 @@ class DevRequestHandler(ChaliceRequestHandler):
         raise AttributeError(name)
 
 
+class DevServer(ThreadedHTTPServer):
+    """chalice local's threaded server with a listen backlog fit for a burst of newcomers.
+
+    socketserver's default backlog is 5: a sixth connection arriving before the accept loop catches up
+    is reset by the kernel, which a client sees as a failed request (the load test, `make load`, did).
+    """
+
+    request_queue_size = 128
+
+
 def make_server(app_object: Chalice, host: str, port: int) -> ThreadedHTTPServer:
     """A threaded server for the app; each request gets its own `current_request` (LocalChalice)."""
     if not isinstance(app_object, LocalChalice):
@@ -147,4 +157,4 @@ def make_server(app_object: Chalice, host: str, port: int) -> ThreadedHTTPServer
     handler = functools.partial(
         DevRequestHandler, app_object=app_object, config=config, gate=ResourcePolicyGate.from_file()
     )
-    return ThreadedHTTPServer((host, port), handler)
+    return DevServer((host, port), handler)

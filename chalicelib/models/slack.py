@@ -13,7 +13,7 @@ from chalicelib.models import Body
 class SlackForm(BaseModel):
     """Fields of a Slack form body we use; Slack adds fields over time, so the rest is ignored."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class SlashCommand(SlackForm):
@@ -76,7 +76,7 @@ class JobAction(StrEnum):
 class SlackJob(BaseModel):
     """The worker's event: what to do, for which admin, and where to post the outcome."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     action: JobAction
     admin_id: str

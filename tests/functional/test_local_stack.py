@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from bench.load import local_stack
 from local.run import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,41 +35,10 @@ def request(base: str, method: str, path: str, body: Any = None, **headers: str)
 ADMIN = {"X_Dev_Caller": "admin", "X_Dev_Mfa": "true"}
 
 
-@contextmanager
-def make_run(**env: str) -> Iterator[str]:
-    """`make run`'s process (`python -m local.run`) on a free port; yields its base URL once it serves."""
-    port = free_port()
-    environment = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | {
-        "PORT": str(port),
-        **env,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.run"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    assert process.stdout is not None
-    for line in process.stdout:
-        if "is running on" in line:
-            break
-        if time.monotonic() > deadline:
-            break
-    try:
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def stack() -> Iterator[str]:
-    with make_run() as base:
-        yield base
+    with local_stack() as running:
+        yield running.base
 
 
 def test_make_run_serves_the_whole_create_claim_offboard_flow(stack: str) -> None:
@@ -138,7 +103,8 @@ def test_with_aws_endpoint_url_set_make_run_bootstraps_and_uses_that_emulator() 
     emulator.start()
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        with make_run(AWS_ENDPOINT_URL=endpoint) as base:
+        with local_stack(AWS_ENDPOINT_URL=endpoint) as running:
+            base = running.base
             status, created = request(
                 base, "POST", "/admin/users", {"user_name": "gil", "groups": ["developer"]}, **ADMIN
             )

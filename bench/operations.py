@@ -1,0 +1,199 @@
+"""AWS calls and handler time of each request the product serves, beside the fewest calls it needs.
+
+Each operation runs through the API's Lambda handler with the event API Gateway would send, on the
+in-process emulator (moto), bootstrapped as `make run` does. Calls are counted per invocation: `cold` is
+the first invocation after the container's caches are emptied (password policy, account alias, Slack
+signing secret), `warm` every later one. Times are medians over warm invocations: the emulator's
+latency, not AWS's (an IAM call costs 100-400 ms there), so compare rows, not absolutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+from urllib.parse import urlencode
+
+from bench._harness import Row, counting_calls, emulated_account, invoke, reply
+
+RUNS = 15
+GROUPS = ["developer", "administrator"]
+SLACK_SECRET = "bench-signing-secret"  # noqa: S105 - a throwaway secret for signing bench requests
+SLACK_ADMIN = "U0BENCH"
+
+# The fewest AWS calls each operation needs in a warm container, and why: data, printed with the figures.
+MINIMUM: dict[str, tuple[int, str]] = {
+    "create user": (
+        3 + len(GROUPS) + 1,
+        "caller's groups (admin check), CreateUser, AddUserToGroup per group, CreateLoginProfile, "
+        "one state transaction (record + link + trail)",
+    ),
+    "claim": (
+        3,
+        "one conditional write claims the link, ListMFADevices (is an enrollment needed?), "
+        "one transaction (state + enrollment link); we also read the user's record (ARN, previous "
+        "enrollment) in parallel with ListMFADevices",
+    ),
+    "enrollment start": (
+        3,
+        "read the enrollment link, CreateVirtualMFADevice, one conditional write of the sealed seed; "
+        "we also read the user's record (ARN for the label, offboarded?) in parallel",
+    ),
+    "enrollment verify": (
+        3,
+        "read the link (sealed seed), EnableMFADevice, one transaction (spend link, state, trail)",
+    ),
+    "session report": (1, "ListMFADevices of the caller (identity comes from the request context)"),
+    "slack /iam status": (
+        5,
+        "once-only conditional write, the state record, GetUser, ListGroupsForUser, ListMFADevices",
+    ),
+    "slack /iam onboard": (2, "once-only conditional write, asynchronous Invoke of the worker"),
+}
+
+
+def _signed(text: str, n: int) -> tuple[str, dict[str, str]]:
+    """A `/iam <text>` form body and the headers Slack signs it with (v0 HMAC-SHA256)."""
+    body = urlencode(
+        {
+            "user_id": SLACK_ADMIN,
+            "command": "/iam",
+            "text": text,
+            "trigger_id": f"bench.{n}.{time.time_ns()}",  # Slack's per-invocation id: bodies differ
+            "response_url": "https://hooks.slack.com/commands/T0/1/bench",
+        }
+    )
+    ts = str(int(time.time()))
+    digest = hmac.new(SLACK_SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+    }
+    return body, headers
+
+
+def _accept_worker_invokes() -> None:
+    """Answer the worker's asynchronous Invoke as Lambda does (202), without running it.
+
+    The emulator has no worker function; a botocore `before-call` hook gives Lambda's answer instead.
+    """
+    from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+    from chalicelib import aws
+
+    def accepted(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        return AWSResponse("https://lambda", 202, HTTPHeaders(), None), {
+            "StatusCode": 202,
+            "ResponseMetadata": {},
+        }
+
+    aws.lambda_().meta.events.register("before-call.lambda.Invoke", accepted)  # type: ignore[arg-type]
+
+
+def _forget_container_caches() -> None:
+    from chalicelib import wiring
+    from chalicelib.services import account
+
+    account.forget()
+    wiring.slack_signing_secret.cache_clear()
+
+
+def _measure(operation: str, runs: list[Callable[[], object]]) -> Row:
+    """Run the first callable cold, the rest warm; count calls and time each."""
+    _forget_container_caches()
+    with counting_calls() as cold:
+        runs[0]()
+    times, warm_counts = [], []
+    for run in runs[1:]:
+        with counting_calls() as counts:
+            start = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - start) * 1000)
+        warm_counts.append(counts)
+    warm: Counter[str] = warm_counts[-1]
+    assert all(c == warm for c in warm_counts), f"{operation}: calls differ between warm runs"
+    minimum, why = MINIMUM[operation]
+    detail = ", ".join(f"{n}x {op.split('.', 1)[1]}" for op, n in sorted(warm.items()))
+    return Row(
+        operation, sum(cold.values()), sum(warm.values()), minimum, statistics.median(times), why, detail
+    )
+
+
+def rows() -> list[Row]:
+    """Every operation's row, measured on one fresh emulated account."""
+    import os
+
+    import pyotp
+
+    from chalicelib.config import slack_settings
+
+    os.environ.update(
+        SLACK_SIGNING_SECRET=SLACK_SECRET,
+        SLACK_ADMINS=SLACK_ADMIN,
+        SLACK_WORKER_FUNCTION="iam-onboarding-bench-slack_worker",
+    )
+    slack_settings.cache_clear()
+    n = RUNS + 1
+    names = [f"bench{i:03d}" for i in range(n)]
+    results = []
+    with emulated_account():
+        _accept_worker_invokes()
+        bundles: list[str] = []
+        enrollments: list[str] = []
+        secrets: list[str] = []
+
+        def create(name: str) -> None:
+            body = reply(invoke("POST", "/admin/users", {"user_name": name, "groups": GROUPS}), 201)
+            bundles.append(body["bundle"]["url"].split("#", 1)[1])
+
+        def claim(i: int) -> None:
+            body = reply(invoke("POST", "/onboarding/credentials", {"token": bundles[i]}, caller=None), 200)
+            enrollments.append(body["enrollment"]["token"])
+
+        def start(i: int) -> None:
+            body = reply(invoke("POST", "/onboarding/mfa", {"token": enrollments[i]}, caller=None), 200)
+            secrets.append(body["secret"])
+
+        def verify(i: int) -> None:
+            totp = pyotp.TOTP(secrets[i])
+            step = totp.timecode(time.time())
+            codes = {"code1": totp.generate_otp(step - 1), "code2": totp.generate_otp(step)}
+            body = {"token": enrollments[i], **codes}
+            reply(invoke("POST", "/onboarding/mfa/verify", body, caller=None), 200)
+
+        def session(_: int) -> None:
+            reply(invoke("GET", "/session"), 200)
+
+        def slack(text: str, i: int) -> None:
+            raw, headers = _signed(text, i)
+            answer = reply(invoke("POST", "/slack/commands", raw=raw, headers=headers), 200)
+            assert answer and "error" not in answer and ":x:" not in answer.get("text", ""), answer
+
+        per_user: list[tuple[str, Callable[[int], None]]] = [
+            ("create user", lambda i: create(names[i])),
+            ("claim", claim),
+            ("enrollment start", start),
+            ("enrollment verify", verify),
+            ("session report", session),
+            ("slack /iam status", lambda i: slack(f"status {names[i]}", i)),
+            ("slack /iam onboard", lambda i: slack(f"onboard slack{i:03d} developer", i)),
+        ]
+        for operation, step in per_user:
+            results.append(_measure(operation, [partial(step, i) for i in range(n)]))
+    return results
+
+
+def main() -> None:
+    """Print the per-operation table."""
+    for row in rows():
+        print(row)
+
+
+if __name__ == "__main__":
+    main()
