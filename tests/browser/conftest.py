@@ -35,7 +35,8 @@ def open_page(browser: Any) -> Iterator[Any]:
 
     def opener(url: str, *, locale: str = "en-US", viewport: dict[str, int] = DESKTOP) -> Any:
         context = browser.new_context(locale=locale, viewport=viewport, accept_downloads=True)
-        context.set_default_timeout(10_000)
+        # A ceiling, reached only when something is already wrong: generous, for a loaded 2-core CI machine.
+        context.set_default_timeout(30_000)
         # Playwright's init scripts are exempt from the page's CSP, so this listener sees every refusal.
         context.add_init_script(
             "window.cspViolations = [];"
