@@ -298,7 +298,7 @@ class Auditor:
         for name, future in futures.items():
             error = future.exception()
             if isinstance(error, ClientError):
-                raise step_failed("Auditing the account", name, error, []) from error
+                raise step_failed("Auditing the account", name, error) from error
             if error is not None:
                 raise error
         report: CredentialReport = futures["GetCredentialReport"].result()
@@ -319,7 +319,7 @@ class Auditor:
         try:
             mfa_users |= self._confirm_mfa(suspects)
         except ClientError as error:
-            raise step_failed("Auditing the account", "ListMFADevices", error, []) from error
+            raise step_failed("Auditing the account", "ListMFADevices", error) from error
 
         return AccountSnapshot(
             now=self._clock(),

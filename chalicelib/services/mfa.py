@@ -98,8 +98,7 @@ def aws_failure(action: str, step: str, error: ClientError, after: str) -> Produ
         return AwsUnavailable(
             step, code, f"{action} failed at {step}: IAM is still applying a recent change. {after}"
         )
-    failure = step_failed(action, step, error, [])
-    return type(failure)(step, code, f"{action} failed at {step} ({code}). {after}")
+    return step_failed(action, step, error, outcome=after)
 
 
 class MfaEnrollment:

@@ -49,16 +49,28 @@ class Actor:
     channel: str
 
 
-def step_failed(action: str, step: str, error: BaseException, leftovers: list[str]) -> AwsStepFailed:
-    """The error for a failed AWS step, naming the step and what (if anything) is left behind."""
+def step_failed(
+    action: str,
+    step: str,
+    error: BaseException,
+    leftovers: list[str] | None = None,
+    *,
+    outcome: str | None = None,
+) -> AwsStepFailed:
+    """The error for a failed AWS step: the step, the AWS code, and what the failure left.
+
+    `outcome` says it when "nothing was left behind" (or the `leftovers` to remove by hand) is not the
+    story, e.g. when an earlier step cannot be undone.
+    """
     code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
-    left = (
-        "Nothing was left behind."
-        if not leftovers
-        else f"Cleaning up failed too; remove by hand: {', '.join(leftovers)}."
-    )
+    if outcome is None:
+        outcome = (
+            f"Cleaning up failed too; remove by hand: {', '.join(leftovers)}."
+            if leftovers
+            else "Nothing was left behind."
+        )
     cls = AwsUnavailable if code in UNAVAILABLE_CODES else AwsStepFailed
-    return cls(step, code, f"{action} failed at {step} ({code}). {left}")
+    return cls(step, code, f"{action} failed at {step} ({code}). {outcome}")
 
 
 def effective_state(stored: str | None, has_mfa: bool, password_used: bool) -> OnboardingState:
@@ -152,7 +164,7 @@ class Provisioner:
                 raise UserExists(
                     f"A user named {user_name} exists already (names ignore letter case)."
                 ) from error
-            raise step_failed(action, "CreateUser", error, []) from error
+            raise step_failed(action, "CreateUser", error) from error
 
         link, link_record = self._new_bundle(user_name, password, now)
         record = UserRecord(
@@ -349,12 +361,12 @@ class Provisioner:
             self._store.transact(items)
         except ClientError as error:
             # IAM cannot give the old password back: the old link now hands out a dead one.
-            failure = step_failed(f"Reissuing credentials of {name}", "StateWrite", error, [])
-            raise type(failure)(
+            raise step_failed(
+                f"Reissuing credentials of {name}",
                 "StateWrite",
-                failure.aws_code,
-                f"Reissuing credentials of {name} failed at StateWrite ({failure.aws_code}) after the "
-                "password was changed, so the previous link no longer works. Run it again.",
+                error,
+                outcome="The password was changed already, so the previous link no longer works. "
+                "Run it again.",
             ) from error
         return link
 
@@ -554,10 +566,10 @@ class Provisioner:
         try:
             self._store.transact(items)
         except ClientError as error:
-            failure = step_failed(f"Offboarding {name}", "StateWrite", error, [])
-            raise type(failure)(
+            raise step_failed(
+                f"Offboarding {name}",
                 "StateWrite",
-                failure.aws_code,
-                f"Offboarding {name} stopped at StateWrite ({failure.aws_code}); the IAM user is deleted "
-                "but its name is still reserved. Run it again once the cause is fixed.",
+                error,
+                outcome="The IAM user is deleted but its name is still reserved. Run it again once the cause "
+                "is fixed.",
             ) from error

@@ -70,7 +70,7 @@ def test_offboarding_that_stopped_after_deleting_the_user_finishes_when_run_agai
 
     assert (stopped.status, stopped.body["error"]["code"]) == (503, "aws_unavailable")
     assert (
-        "the IAM user is deleted but its name is still reserved. Run it again"
+        "The IAM user is deleted but its name is still reserved. Run it again"
         in stopped.body["error"]["message"]
     )
     assert again.status == 200
