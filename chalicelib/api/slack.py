@@ -20,9 +20,9 @@ from chalice.app import Blueprint, Response
 from pydantic import ValidationError
 
 from chalicelib import aws, wiring
-from chalicelib.api.http import json_response, translating_errors
+from chalicelib.api.http import MAX_BODY_BYTES, json_response, translating_errors
 from chalicelib.config import settings, slack_settings
-from chalicelib.errors import InvalidRequest, ProductError, SlackNotConfigured
+from chalicelib.errors import BodyTooLarge, InvalidRequest, ProductError, SlackNotConfigured
 from chalicelib.models.slack import BlockActions, JobAction, SlackJob, SlackMessage, SlashCommand
 from chalicelib.services import slack as s
 from chalicelib.services.users import Actor
@@ -113,6 +113,8 @@ def _verified_form(gate: s.SlackGate) -> tuple[bytes, dict[str, str]]:
     request = slack.current_request
     raw = request.raw_body or b""
     body = raw.encode() if isinstance(raw, str) else raw
+    if len(body) > MAX_BODY_BYTES:  # Slack's own bodies are a few KiB; refuse before hashing the rest
+        raise BodyTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
     gate.verify(body, {k.lower(): v for k, v in request.headers.items()})
     return body, dict(parse_qsl(body.decode(), keep_blank_values=True))
 

@@ -62,6 +62,15 @@ def test_a_request_signed_more_than_five_minutes_off_is_refused(slack: SlackClie
     assert managed_users() == []
 
 
+def test_a_body_over_16_kib_is_refused_before_anything_else(slack: SlackClient) -> None:
+    body = slack.form("help") + b"&pad=" + b"x" * 17_000
+
+    reply = slack.post("/slack/commands", body)
+
+    assert (reply.status, reply.body["error"]["code"]) == (400, "body_too_large")
+    assert slack.finish() == []
+
+
 def test_a_body_changed_after_signing_is_refused(slack: SlackClient) -> None:
     body = slack.form("status alice")
     headers = signed_headers(body)
