@@ -43,21 +43,15 @@ def emulated_account() -> Iterator[None]:
 @contextmanager
 def counting_calls() -> Iterator[Counter[str]]:
     """Count the AWS calls made through the container's clients, by `Service.Operation`."""
-    from chalicelib import aws
+    from local.observe import observing_calls
 
     counts: Counter[str] = Counter()
 
-    def record(model: Any, **_: Any) -> None:
+    def record(model: Any, params: dict[str, Any]) -> None:
         counts[f"{model.service_model.service_id}.{model.name}"] += 1
 
-    clients = [aws.iam(), aws.dynamodb(), aws.sts(), aws.ssm(), aws.lambda_()]
-    for client in clients:
-        client.meta.events.register("provide-client-params", record)
-    try:
+    with observing_calls(record):
         yield counts
-    finally:
-        for client in clients:
-            client.meta.events.unregister("provide-client-params", record)
 
 
 # --- invoking the Lambda handler as API Gateway does ------------------------------------------------

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from bench._harness import Row
+from local.observe import observing_calls
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -33,19 +34,14 @@ class CallCounter:
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
 
-    def _count(self, model: Any, **_: Any) -> None:
+    def _count(self, model: Any, params: dict[str, Any]) -> None:
         self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
 
     @contextmanager
     def attached(self, *clients: Any) -> Iterator[CallCounter]:
         """Count calls of `clients` while inside the block."""
-        for client in clients:
-            client.meta.events.register("before-call", self._count)
-        try:
+        with observing_calls(self._count, clients):
             yield self
-        finally:
-            for client in clients:
-                client.meta.events.unregister("before-call", self._count)
 
     @property
     def total(self) -> int:

@@ -157,14 +157,12 @@ class CallLog(list[Call]):
 @pytest.fixture
 def aws_calls(aws_account: None) -> Iterator[CallLog]:
     """Record the AWS calls the code under test makes (moto does not keep every parameter)."""
+    from local.observe import observing_calls
+
     log = CallLog()
 
-    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+    def record(model: Any, params: dict[str, Any]) -> None:
         log.append(Call(model.service_model.service_name, model.name, dict(params)))
 
-    clients = [aws.iam(), aws.dynamodb(), aws.sts()]
-    for client in clients:
-        client.meta.events.register("provide-client-params", record)
-    yield log
-    for client in clients:
-        client.meta.events.unregister("provide-client-params", record)
+    with observing_calls(record):
+        yield log

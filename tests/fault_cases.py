@@ -31,6 +31,7 @@ from moto import mock_aws
 
 from chalicelib import aws
 from chalicelib.config import settings
+from local.observe import observing_calls
 from tests.conftest import ACCOUNT_ID, Api, Reply, reset_caches, token_of
 from tests.faults import failing_on_the_wire
 
@@ -286,21 +287,16 @@ def recording() -> Iterator[list[RecordedCall]]:
     """The product's AWS calls made while active (the dev gateway's own calls are counted, not listed)."""
     calls: list[RecordedCall] = []
     seen: dict[tuple[str, str], int] = {}
-    clients = [aws.iam(), aws.dynamodb(), aws.sts()]
+    clients = [aws.iam(), aws.dynamodb(), aws.sts()]  # the services whose errors tests/faults.py can forge
 
-    def record(model: Any, **_: Any) -> None:
+    def record(model: Any, params: dict[str, Any]) -> None:
         key = (model.service_model.service_name, model.name)
         seen[key] = seen.get(key, 0) + 1
         if not _made_by_the_dev_gateway():
             calls.append(RecordedCall(*key, seen[key]))
 
-    for client in clients:
-        client.meta.events.register("provide-client-params", record)
-    try:
+    with observing_calls(record, clients):
         yield calls
-    finally:
-        for client in clients:
-            client.meta.events.unregister("provide-client-params", record)
 
 
 def happy_path(operation: Operation) -> tuple[list[RecordedCall], Reply, dict[str, Any]]:
