@@ -15,22 +15,15 @@ from botocore.exceptions import ClientError
 from chalicelib.aws import error_code
 from chalicelib.config import Settings
 from chalicelib.services.store import table_definition
-from deploy.bootstrap_account import plan
+from deploy.bootstrap_account import PASSWORD_POLICY, plan
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_iam import IAMClient
 
 ADMIN_USER = "admin"
-# The seed's policy (SPEC §8). A real account gets CIS's, which also forbids reuse (deploy/).
-SEED_PASSWORD_POLICY = {
-    "MinimumPasswordLength": 16,
-    "RequireSymbols": True,
-    "RequireNumbers": True,
-    "RequireUppercaseCharacters": True,
-    "RequireLowercaseCharacters": True,
-    "AllowUsersToChangePassword": True,
-}
+# The seed's policy (SPEC §8): what a real account gets (deploy/), without CIS's reuse prevention.
+SEED_PASSWORD_POLICY = {k: v for k, v in PASSWORD_POLICY.items() if k != "PasswordReusePrevention"}
 
 
 def bootstrap(iam: IAMClient, dynamodb: DynamoDBClient, settings: Settings, account_id: str) -> None:

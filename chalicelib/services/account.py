@@ -14,6 +14,7 @@ from chalicelib.services.passwords import PasswordPolicy
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_iam.type_defs import PasswordPolicyTypeDef
 
 # Long enough to take these calls off nearly every request, short enough that a policy change applies
 # within minutes without a redeploy.
@@ -41,16 +42,23 @@ def forget() -> None:
         _cache.clear()
 
 
+def read_password_policy(iam: IAMClient) -> PasswordPolicyTypeDef | None:
+    """The account password policy as IAM states it, or None when the account has none (uncached)."""
+    try:
+        return iam.get_account_password_policy()["PasswordPolicy"]
+    except ClientError as error:
+        if error_code(error) == "NoSuchEntity":
+            return None
+        raise
+
+
 def password_policy(iam: IAMClient) -> PasswordPolicy:
-    """The account password policy, or AWS's default rules when none is set."""
+    """The policy new passwords must meet, or AWS's default rules when none is set (cached)."""
 
     def load() -> PasswordPolicy:
-        try:
-            policy = iam.get_account_password_policy()["PasswordPolicy"]
-        except ClientError as error:
-            if error_code(error) == "NoSuchEntity":
-                return PasswordPolicy()
-            raise
+        policy = read_password_policy(iam)
+        if policy is None:
+            return PasswordPolicy()
         return PasswordPolicy(
             minimum_length=policy.get("MinimumPasswordLength", 8),
             require_uppercase=policy.get("RequireUppercaseCharacters", False),

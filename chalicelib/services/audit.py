@@ -39,6 +39,7 @@ from chalicelib.aws import error_code
 from chalicelib.config import POLICIES_DIR, Settings
 from chalicelib.errors import CredentialReportNotReady
 from chalicelib.models.audit import AuditReport, AuditSummary, Finding, Severity
+from chalicelib.services import account
 from chalicelib.services.store import StateStore, TrailEntry
 from chalicelib.services.users import Actor, step_failed
 
@@ -190,13 +191,10 @@ def fetch_unassigned_mfa_devices(iam: IAMClient) -> tuple[str, ...]:
 
 
 def fetch_password_policy(iam: IAMClient) -> PasswordPolicyFacts | None:
-    """The account password policy, or None when the account has none."""
-    try:
-        p = iam.get_account_password_policy()["PasswordPolicy"]
-    except ClientError as error:
-        if error_code(error) == "NoSuchEntity":
-            return None
-        raise
+    """The account password policy, fresh (not the cached one), or None when the account has none."""
+    p = account.read_password_policy(iam)
+    if p is None:
+        return None
     return PasswordPolicyFacts(
         minimum_length=p.get("MinimumPasswordLength", 6),
         require_uppercase=p.get("RequireUppercaseCharacters", False),
