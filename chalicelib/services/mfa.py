@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import pyotp
 from botocore.exceptions import ClientError
 
 from chalicelib.aws import EVENTUAL_CONSISTENCY_CODES, error_code, retry_eventual
@@ -41,6 +40,7 @@ from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEnt
 from chalicelib.services.users import Actor, find_managed_user, step_failed
 
 if TYPE_CHECKING:
+    import pyotp
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
     from mypy_boto3_iam import IAMClient
 
@@ -66,11 +66,17 @@ def seed_text(raw: bytes | str) -> str:
     return text
 
 
+def _totp(secret: str) -> pyotp.TOTP:
+    import pyotp  # only enrollment needs it, like segno: other cold starts do not load it
+
+    return pyotp.TOTP(secret)
+
+
 def codes_match(secret: str, code1: str, code2: str, now: datetime) -> bool:
     """Whether `code1`, `code2` are the codes of two consecutive 30-second steps, in that order,
     the second within `DRIFT_STEPS` of `now`.
     """
-    totp = pyotp.TOTP(secret)
+    totp = _totp(secret)
     current = totp.timecode(now)
     return any(
         hmac.compare_digest(totp.generate_otp(step - 1), code1)
@@ -176,7 +182,7 @@ class MfaEnrollment:
             raise aws_failure(action, "StateWrite", error, "Nothing changed; start again.") from error
 
         holder = f"{record.user_name}@{f_alias.result() or account.account_id_from_arn(record.arn)}"
-        uri = pyotp.TOTP(secret).provisioning_uri(name=holder, issuer_name=ISSUER)
+        uri = _totp(secret).provisioning_uri(name=holder, issuer_name=ISSUER)
         return MfaStart(serial_number=serial, secret=secret, otpauth_uri=uri, qr_svg=qr_svg(uri))
 
     def verify(self, token: str, code1: str, code2: str) -> MfaVerified:

@@ -1,7 +1,8 @@
 """One-time tokens, and secrets sealed under a key that only the token can derive.
 
 The store keeps `sha256(token)` as the key and the secret encrypted with a key derived from the token,
-so a copy of the table alone yields neither tokens nor secrets.
+so a copy of the table alone yields neither tokens nor secrets. PyNaCl is imported where it is used: it
+loads libsodium, which only the routes that seal or unseal need, so other cold starts do not pay for it.
 """
 
 from __future__ import annotations
@@ -9,9 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-
-from nacl.exceptions import CryptoError
-from nacl.secret import SecretBox
 
 _KEY_CONTEXT = b"iam-onboarding/sealing-key/v1"
 
@@ -34,11 +32,16 @@ def _key(token: str) -> bytes:
 
 def seal(token: str, secret: str) -> bytes:
     """Encrypt and authenticate `secret` (XSalsa20-Poly1305) under the token's key."""
+    from nacl.secret import SecretBox
+
     return bytes(SecretBox(_key(token)).encrypt(secret.encode()))
 
 
 def unseal(token: str, sealed: bytes) -> str | None:
     """The secret sealed under this token, or None when the token does not open it."""
+    from nacl.exceptions import CryptoError
+    from nacl.secret import SecretBox
+
     try:
         return bytes(SecretBox(_key(token)).decrypt(sealed)).decode()
     except CryptoError:

@@ -1,8 +1,10 @@
-"""The Lambda's cold start: importing the entry point builds no model's validator.
+"""The Lambda's cold start: importing the entry point builds no model's validator and loads no library
+that only some routes need.
 
 pydantic builds a model's validator when the class is defined unless `defer_build` is set; the API has
-some thirty models and an invocation uses two or three, so each is built on first use instead. Checked
-in a fresh interpreter, since other tests build models in this one.
+some thirty models and an invocation uses two or three, so each is built on first use instead. PyNaCl
+(libsodium), pyotp and segno serve only the onboarding routes. Checked in fresh interpreters, since
+other tests build models and load those libraries in this one.
 """
 
 from __future__ import annotations
@@ -28,9 +30,25 @@ print(sorted(m.__name__ for m in ours if m.__pydantic_complete__))
 """
 
 
-def test_importing_the_lambda_entry_point_builds_no_model_validator() -> None:
-    built = subprocess.run(  # noqa: S603 - our own interpreter and a fixed probe
-        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, check=True
+ROUTE_ONLY_LIBRARIES = ("nacl", "pyotp", "segno")
+
+LOADED_PROBE = f"""
+import sys
+import app
+
+print(sorted(name for name in {ROUTE_ONLY_LIBRARIES!r} if name in sys.modules))
+"""
+
+
+def _run(probe: str) -> str:
+    return subprocess.run(  # noqa: S603 - our own interpreter and a fixed probe
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
 
-    assert built == "[]"
+
+def test_importing_the_lambda_entry_point_builds_no_model_validator() -> None:
+    assert _run(PROBE) == "[]"
+
+
+def test_importing_the_lambda_entry_point_loads_no_library_only_onboarding_needs() -> None:
+    assert _run(LOADED_PROBE) == "[]"
