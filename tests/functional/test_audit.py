@@ -18,16 +18,9 @@ from chalicelib.api.audit import run_daily_audit
 from chalicelib.config import audit_stalled_after, settings
 from chalicelib.services.audit import Auditor
 from tests.conftest import Api, CallLog
+from tests.credential_report import HEADER
 
 START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-HEADER = (
-    "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
-    "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
-    "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
-    "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
-    "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,"
-    "cert_2_active,cert_2_last_rotated\n"
-)
 
 
 class Clock:

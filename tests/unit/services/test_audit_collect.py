@@ -12,15 +12,8 @@ from botocore.stub import Stubber
 from chalicelib.audit_checks.snapshot import AccessKeyRow, CredentialRow
 from chalicelib.errors import CredentialReportNotReady
 from chalicelib.services.audit import fetch_credential_report, parse_credential_report
+from tests.credential_report import HEADER
 
-HEADER = (
-    "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
-    "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
-    "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
-    "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
-    "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,"
-    "cert_2_active,cert_2_last_rotated\n"
-)
 ROOT = (
     "<root_account>,arn:aws:iam::123456789012:root,2020-01-01T00:00:00+00:00,not_supported,"
     "2026-11-01T00:00:00+00:00,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,"
