@@ -3,8 +3,9 @@ that only some routes need.
 
 pydantic builds a model's validator when the class is defined unless `defer_build` is set; the API has
 some thirty models and an invocation uses two or three, so each is built on first use instead. PyNaCl
-(libsodium), pyotp and segno serve only the onboarding routes. Checked in fresh interpreters, since
-other tests build models and load those libraries in this one.
+(libsodium) serves only the operations that seal or open a secret (issuing, claiming, enrolling), pyotp
+and segno only enrollment. Checked in fresh interpreters, since other tests build models and load those
+libraries in this one.
 """
 
 from __future__ import annotations
@@ -50,5 +51,5 @@ def test_importing_the_lambda_entry_point_builds_no_model_validator() -> None:
     assert _run(PROBE) == "[]"
 
 
-def test_importing_the_lambda_entry_point_loads_no_library_only_onboarding_needs() -> None:
+def test_importing_the_lambda_entry_point_loads_no_library_only_some_operations_need() -> None:
     assert _run(LOADED_PROBE) == "[]"
