@@ -46,6 +46,18 @@ class NotAnAdmin(ProductError):
     code = "forbidden"
 
 
+class ForeignAccount(ProductError):
+    """The caller belongs to another AWS account than the one that owns this API."""
+
+    status = 403
+    code = "foreign_account"
+
+    def __init__(
+        self, message: str = "Only IAM principals of the AWS account that runs this service may call it."
+    ) -> None:
+        super().__init__(message)
+
+
 class MfaRequired(ProductError):
     """The caller's session is not MFA-authenticated."""
 

@@ -61,8 +61,8 @@ GATEWAY_RESPONSES: dict[str, tuple[int | None, str, str | None]] = {
     "ACCESS_DENIED": (
         403,
         "mfa_required",
-        "Sign in with MFA (within the last 12 hours) to use this endpoint: use credentials from "
-        "'aws sts get-session-token' with your MFA code.",
+        "This endpoint takes an IAM user of this account signed in with MFA within the last hour: use "
+        "credentials from 'aws sts get-session-token' with your MFA code.",
     ),
     "REQUEST_TOO_LARGE": (413, "body_too_large", "The request is too large."),
     "THROTTLED": (429, "throttled", "Too many requests; wait a moment and retry."),
@@ -87,6 +87,20 @@ def gateway_responses() -> dict[str, Any]:
             response["statusCode"] = str(status)
         responses[kind] = response
     return responses
+
+
+def with_stack_variables(value: Any) -> Any:
+    """`value` with every string naming a stack variable (`${AWS::AccountId}`) wrapped in `Fn::Sub`.
+
+    The policy file says "this account" as `${AWS::AccountId}`; CloudFormation fills it in at deploy.
+    """
+    if isinstance(value, dict):
+        return {k: with_stack_variables(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_stack_variables(v) for v in value]
+    if isinstance(value, str) and "${AWS::" in value:
+        return {"Fn::Sub": value}
+    return value
 
 
 def state_table(table_name: str) -> dict[str, Any]:
@@ -128,6 +142,7 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
         raise ValueError(
             "chalice package did not carry policies/api-gateway.json: check api_gateway_policy_file"
         )
+    api["x-amazon-apigateway-policy"] = with_stack_variables(resource_policy)
     api["x-amazon-apigateway-gateway-responses"] = gateway_responses()
 
     table_names = {f["Properties"]["Environment"]["Variables"]["STATE_TABLE"] for f in functions.values()}

@@ -93,6 +93,7 @@ class DevGateway(LocalGateway):
             k: unquote(v) for k, v in (event.get("pathParameters") or {}).items()
         } or None
         context = event["requestContext"]
+        context["accountId"] = _account_id()  # API Gateway names the API owner's account on every request
         route = self._app_object.routes.get(context["resourcePath"], {}).get(method)
         if route is None or not isinstance(route.authorizer, IAMAuthorizer):
             return event
@@ -102,11 +103,15 @@ class DevGateway(LocalGateway):
             )
         if mfa is not None and mfa.lower() not in ("true", "false"):
             raise GatewayError(400, "invalid_request", "X-Dev-Mfa must be true or false.")
-        condition_keys = {} if mfa is None else {"aws:MultiFactorAuthPresent": mfa.lower()}
+        arn = _user_arn(caller)
+        condition_keys = {"aws:PrincipalAccount": arn.split(":")[4]}
+        if mfa is not None:
+            condition_keys["aws:MultiFactorAuthPresent"] = mfa.lower()
         if not self._gate.allows(method, context["path"], condition_keys):
             raise GatewayError(403, "mfa_required", "Sign in with MFA to use this endpoint.")
         identity = context["identity"]
-        identity["userArn"] = _user_arn(caller)
+        identity["userArn"] = arn
+        identity["accountId"] = arn.split(":")[4]
         identity["caller"] = caller
         identity["accessKey"] = LONG_TERM_KEY if mfa is None else TEMPORARY_KEY
         if mfa is not None:
@@ -155,6 +160,9 @@ def make_server(app_object: Chalice, host: str, port: int) -> ThreadedHTTPServer
         app_object.__class__ = CustomLocalChalice
     config = Config(chalice_stage="dev", config_from_disk={}, user_provided_params={})
     handler = functools.partial(
-        DevRequestHandler, app_object=app_object, config=config, gate=ResourcePolicyGate.from_file()
+        DevRequestHandler,
+        app_object=app_object,
+        config=config,
+        gate=ResourcePolicyGate.from_file(account_id=_account_id()),
     )
     return DevServer((host, port), handler)

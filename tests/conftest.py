@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -89,7 +90,7 @@ class Api:
         self._gateway = DevGateway(
             app,
             Config(chalice_stage="dev", config_from_disk={}, user_provided_params={}),
-            ResourcePolicyGate.from_file(),
+            ResourcePolicyGate.from_file(account_id=ACCOUNT_ID),
         )
 
     def call(
@@ -166,3 +167,19 @@ def aws_calls(aws_account: None) -> Iterator[CallLog]:
 
     with observing_calls(record):
         yield log
+
+
+@pytest.fixture(scope="session")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh `make package` output directory (stage dev), built once for the whole run."""
+    from deploy import package
+
+    out = tmp_path_factory.mktemp("build")
+    package.package("dev", out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def template(build: Path) -> dict[str, Any]:
+    """The merged template `make package` writes."""
+    return dict(json.loads((build / "template.json").read_text()))

@@ -7,12 +7,12 @@ import re
 from chalice.app import Blueprint, IAMAuthorizer, Response
 
 from chalicelib import aws, wiring
-from chalicelib.api.http import json_response, parse_body, translating_errors
+from chalicelib.api.http import json_response, parse_body, signed_caller, translating_errors
 from chalicelib.config import settings
 from chalicelib.errors import InvalidRequest
 from chalicelib.models import USER_NAME_PATTERN, CreateUserRequest, Offboarded, ReissuedCredentials, UserList
 from chalicelib.models.mfa import EnrollmentIssued, MfaReset
-from chalicelib.services.identity import caller_from_identity, require_admin
+from chalicelib.services.identity import require_admin
 from chalicelib.services.users import Actor
 
 admin = Blueprint(__name__)
@@ -21,7 +21,7 @@ iam_auth = IAMAuthorizer()
 
 def authorized_admin() -> Actor:
     """The calling admin; raises 401/403 before anything about the request is looked at."""
-    caller = caller_from_identity(admin.current_request.context.get("identity"))
+    caller = signed_caller(admin)
     require_admin(aws.iam(), caller, settings().admin_groups)
     return Actor(id=caller.arn, channel="rest")
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
-from chalice.app import Request, Response
+from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.aws import UNAVAILABLE_CODES, error_code
@@ -21,6 +21,7 @@ from chalicelib.errors import (
     MalformedJson,
     ProductError,
 )
+from chalicelib.services.identity import Caller, authenticated_caller
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,11 @@ def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]
             return error_response(500, "internal_error", "Something went wrong on our side; try again later.")
 
     return wrapper
+
+
+def signed_caller(blueprint: Blueprint) -> Caller:
+    """The caller API Gateway authenticated, refused unless of this account: each IAM route's first step."""
+    return authenticated_caller(blueprint.current_request.context, blueprint.lambda_context)
 
 
 def parse_body[M: BaseModel](request: Request, model: type[M]) -> M:

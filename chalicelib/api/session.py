@@ -5,9 +5,8 @@ from __future__ import annotations
 from chalice.app import Blueprint, IAMAuthorizer, Response
 
 from chalicelib import aws
-from chalicelib.api.http import json_response, translating_errors
+from chalicelib.api.http import json_response, signed_caller, translating_errors
 from chalicelib.models.mfa import MfaSessionProof
-from chalicelib.services.identity import caller_from_identity
 from chalicelib.services.session import session_report
 
 session = Blueprint(__name__)
@@ -18,7 +17,7 @@ iam_auth = IAMAuthorizer()
 @translating_errors
 def describe_session() -> Response:
     """Who the caller is, their credential type, MFA devices and what is known of MFA on this session."""
-    caller = caller_from_identity(session.current_request.context.get("identity"))
+    caller = signed_caller(session)
     return json_response(session_report(aws.iam(), caller))
 
 
@@ -26,5 +25,5 @@ def describe_session() -> Response:
 @translating_errors
 def prove_mfa() -> Response:
     """Reachable only with MFA: the API's resource policy denies it otherwise, so answering proves it."""
-    caller_from_identity(session.current_request.context.get("identity"))
+    signed_caller(session)
     return json_response(MfaSessionProof(multi_factor_auth_present=True))

@@ -9,8 +9,11 @@ import pytest
 
 from local.gate import ResourcePolicyGate
 
-GATE = ResourcePolicyGate.from_file()
-MFA, NO_MFA, LONG_TERM = {"aws:MultiFactorAuthPresent": "true"}, {"aws:MultiFactorAuthPresent": "false"}, {}
+OWN, FOREIGN = {"aws:PrincipalAccount": "123456789012"}, {"aws:PrincipalAccount": "999999999999"}
+GATE = ResourcePolicyGate.from_file(account_id="123456789012")
+MFA = {**OWN, "aws:MultiFactorAuthPresent": "true"}
+NO_MFA = {**OWN, "aws:MultiFactorAuthPresent": "false"}
+LONG_TERM = OWN
 
 
 @pytest.mark.parametrize(
@@ -24,8 +27,12 @@ MFA, NO_MFA, LONG_TERM = {"aws:MultiFactorAuthPresent": "true"}, {"aws:MultiFact
         ("GET", "/session/mfa", LONG_TERM, False),
         ("GET", "/session", LONG_TERM, True),
         ("POST", "/onboarding/credentials", LONG_TERM, True),
-        ("GET", "/admin/users", {**MFA, "aws:MultiFactorAuthAge": "50000"}, False),
+        ("POST", "/onboarding/credentials", {}, True),
+        ("GET", "/admin/users", {**MFA, "aws:MultiFactorAuthAge": "3601"}, False),
         ("GET", "/admin/users", {**MFA, "aws:MultiFactorAuthAge": "60"}, True),
+        ("GET", "/admin/users", {**MFA, **FOREIGN}, False),
+        ("GET", "/session", FOREIGN, False),
+        ("GET", "/session/mfa", {**MFA, **FOREIGN}, False),
     ],
 )
 def test_the_gate_follows_the_resource_policy(
@@ -48,10 +55,15 @@ def test_a_policy_the_gate_cannot_evaluate_is_refused_at_load(tmp_path: Path) ->
     (tmp_path / "p.json").write_text(json.dumps(policy))
 
     with pytest.raises(ValueError, match="IpAddress"):
-        ResourcePolicyGate.from_file(tmp_path / "p.json")
+        ResourcePolicyGate.from_file(tmp_path / "p.json", account_id="123456789012")
 
 
 def test_without_an_allow_nothing_passes(tmp_path: Path) -> None:
     (tmp_path / "p.json").write_text(json.dumps({"Statement": []}))
 
-    assert ResourcePolicyGate.from_file(tmp_path / "p.json").allows("GET", "/session", LONG_TERM) is False
+    assert (
+        ResourcePolicyGate.from_file(tmp_path / "p.json", account_id="123456789012").allows(
+            "GET", "/onboarding/credentials", {}
+        )
+        is False
+    )

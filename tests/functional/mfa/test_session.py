@@ -12,7 +12,7 @@ from chalicelib import aws
 from chalicelib.services.identity import LOCAL_MFA_KEY, Caller
 from chalicelib.services.session import session_report
 from local.gate import POLICY_FILE, ResourcePolicyGate
-from tests.conftest import Api
+from tests.conftest import ACCOUNT_ID, Api
 
 
 def give_admin_a_device() -> str:
@@ -102,10 +102,11 @@ def test_the_mfa_report_is_refused_without_mfa(api: Api, header: str | None) -> 
 def test_the_resource_policy_file_itself_gates_the_mfa_report_and_not_the_session_report(
     keys: dict[str, str], allowed: bool
 ) -> None:
-    gate = ResourcePolicyGate.from_file(POLICY_FILE)
+    gate = ResourcePolicyGate.from_file(POLICY_FILE, account_id=ACCOUNT_ID)
 
-    assert gate.allows("GET", "/session/mfa", keys) is allowed
-    assert gate.allows("GET", "/session", keys) is True
+    own = {**keys, "aws:PrincipalAccount": ACCOUNT_ID}
+    assert gate.allows("GET", "/session/mfa", own) is allowed
+    assert gate.allows("GET", "/session", own) is True
 
 
 def test_the_policy_file_names_the_mfa_report_in_a_bool_if_exists_deny() -> None:
@@ -153,6 +154,7 @@ def _lambda_event(path: str, identity: dict[str, Any]) -> dict[str, Any]:
             "resourcePath": path,
             "httpMethod": "GET",
             "path": f"/api{path}",
+            "accountId": ACCOUNT_ID,
             "identity": identity,
         },
         "body": None,
