@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RESOURCE_POLICY_FILE = ROOT / "policies" / "api-gateway.json"
 APP_NAME = "iam-onboarding"
 TABLE_RESOURCE = "StateTable"
-# The role policies allow ssm:GetParameter on this prefix only.
+# The role policies allow ssm:GetParameter on this prefix only, followed by the stage.
 SSM_PREFIX = f"/{APP_NAME}/"
+STAGE_VARIABLE = "${Stage}"
 
 _CORS_HEADERS = {
     "gatewayresponse.header.Access-Control-Allow-Origin": "'*'",
@@ -103,6 +104,15 @@ def with_stack_variables(value: Any) -> Any:
     return value
 
 
+def for_stage(value: Any, stage: str) -> Any:
+    """A role policy with its `${Stage}` placeholders filled in: each stage's roles reach that stage only.
+
+    The policy files say `iam-onboarding-state-${Stage}` where a wildcard would let the dev stage read
+    and write prod's table, read prod's signing secret and invoke prod's worker.
+    """
+    return json.loads(json.dumps(value).replace(STAGE_VARIABLE, stage))
+
+
 def state_table(table_name: str) -> dict[str, Any]:
     """The state table; kept when the stack is deleted (it holds the admin audit trail)."""
     return {
@@ -136,6 +146,8 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
     resources: dict[str, Any] = merged["Resources"]
     parameters: dict[str, Any] = merged.setdefault("Parameters", {})
     functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"}
+    for role in (v for v in resources.values() if v["Type"] == "AWS::IAM::Role"):
+        role["Properties"]["Policies"] = for_stage(role["Properties"].get("Policies", []), stage)
 
     api = resources["RestAPI"]["Properties"]["DefinitionBody"]
     if api.get("x-amazon-apigateway-policy") != resource_policy:
@@ -178,14 +190,14 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
         for name, value in list(variables.items()):
             if not name.endswith("_PARAM"):
                 continue
-            match = re.fullmatch(f"{SSM_PREFIX}[A-Za-z0-9_.-]+/([A-Za-z0-9_.-]+)", str(value))
+            match = re.fullmatch(f"{SSM_PREFIX}{re.escape(stage)}/([A-Za-z0-9_.-]+)", str(value))
             if match is None:
-                raise ValueError(f"{name} must name an SSM parameter {SSM_PREFIX}<stage>/<name>")
+                raise ValueError(f"{name} must name an SSM parameter {SSM_PREFIX}{stage}/<name>")
             parameters[_parameter_id(name)] = {
                 "Type": "String",
                 "Default": value,
-                # The role policies grant these names only (the audit's, the webhook URL alone).
-                "AllowedPattern": f"^{SSM_PREFIX}[A-Za-z0-9_.-]+/{re.escape(match.group(1))}$",
+                # The role policies grant these names only, of this stage (the audit's: the webhook URL).
+                "AllowedPattern": f"^{SSM_PREFIX}{re.escape(stage)}/{re.escape(match.group(1))}$",
                 "Description": f"Name (not value) of the SSM parameter read as {name}.",
             }
             variables[name] = {"Ref": _parameter_id(name)}

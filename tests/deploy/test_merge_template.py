@@ -48,3 +48,12 @@ def test_the_input_template_is_left_unchanged() -> None:
     before = json.dumps(template, sort_keys=True)
     merge(template, "dev", POLICY)
     assert json.dumps(template, sort_keys=True) == before
+
+
+def test_an_ssm_name_of_another_stage_is_refused() -> None:
+    with pytest.raises(ValueError, match="/iam-onboarding/dev/"):
+        merge(
+            _template(POLICY, SLACK_SIGNING_SECRET_PARAM="/iam-onboarding/prod/slack-signing-secret"),
+            "dev",
+            POLICY,
+        )

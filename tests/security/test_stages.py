@@ -1,0 +1,61 @@
+"""Roles → other stages: the dev stage's roles cannot touch prod's table, secret, worker or logs.
+
+Checked on `make package`'s merged template for stage dev, resource by resource, with IAM's wildcard
+matching; a role policy written `iam-onboarding-*` would let each stage reach every other.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+import pytest
+
+REGION_ACCOUNT = "us-east-1:123456789012"
+PROD = {
+    "dynamodb:PutItem": f"arn:aws:dynamodb:{REGION_ACCOUNT}:table/iam-onboarding-state-prod",
+    "dynamodb:Query": f"arn:aws:dynamodb:{REGION_ACCOUNT}:table/iam-onboarding-state-prod",
+    "ssm:GetParameter": f"arn:aws:ssm:{REGION_ACCOUNT}:parameter/iam-onboarding/prod/slack-signing-secret",
+    "lambda:InvokeFunction": f"arn:aws:lambda:{REGION_ACCOUNT}:function:iam-onboarding-prod-slack_worker",
+    "logs:PutLogEvents": (
+        f"arn:aws:logs:{REGION_ACCOUNT}:log-group:/aws/lambda/iam-onboarding-prod-api_handler:log-stream:x"
+    ),
+}
+DEV = {action: arn.replace("prod", "dev") for action, arn in PROD.items()}
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def grants(role: dict[str, Any], action: str, resource: str) -> bool:
+    return any(
+        statement["Effect"] == "Allow"
+        and action in _listed(statement["Action"])
+        and any(fnmatch.fnmatchcase(resource, r) for r in _listed(statement["Resource"]))
+        for policy in role["Properties"]["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    )
+
+
+def roles(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::IAM::Role"}
+    assert len(found) == 3  # the API's, the worker's and the audit's
+    return found
+
+
+@pytest.mark.parametrize("action", sorted(PROD))
+def test_no_dev_role_reaches_prod(template: dict[str, Any], action: str) -> None:
+    assert [name for name, role in roles(template).items() if grants(role, action, PROD[action])] == []
+
+
+@pytest.mark.parametrize("action", sorted(DEV))
+def test_some_dev_role_reaches_its_own_stage(template: dict[str, Any], action: str) -> None:
+    # Guards the test above: a template granting nothing at all would pass it too.
+    assert [name for name, role in roles(template).items() if grants(role, action, DEV[action])] != []
+
+
+def test_no_role_policy_is_left_with_a_stage_placeholder(template: dict[str, Any]) -> None:
+    import json
+
+    assert "${Stage}" not in json.dumps(roles(template))
