@@ -22,6 +22,9 @@ class GroupSpec:
     managed_policy_arns: tuple[str, ...]
     local_policies: tuple[str, ...]
     admin: bool
+    # An admin group may be granted over Slack only when the manifest says so: making an administrator
+    # takes the REST API and an MFA session by default.
+    slack: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ def load_groups_manifest(path: Path | None = None) -> dict[str, GroupSpec]:
             managed_policy_arns=tuple(spec.get("aws_managed_policies", [])),
             local_policies=tuple(spec.get("local_policies", [])),
             admin=bool(spec.get("admin", False)),
+            slack=bool(spec.get("slack", False)),
         )
         for name, spec in raw["groups"].items()
     }
@@ -87,9 +91,29 @@ class SlackSettings:
 
     signing_secret: str | None
     signing_secret_param: str | None
-    admins: frozenset[str]
+    # Slack user id → the IAM user of this account it acts as (who must be in an admin group).
+    admins: dict[str, str]
+    team_id: str | None
+    app_id: str | None
     worker_function: str | None
     in_lambda: bool
+    # The reason Slack cannot be used as configured (a malformed SLACK_ADMINS), if any.
+    problem: str | None = None
+
+
+def _slack_admins(value: str) -> tuple[dict[str, str], str | None]:
+    admins: dict[str, str] = {}
+    for entry in (e.strip() for e in value.split(",")):
+        slack_id, _, user_name = entry.partition(":")
+        if not entry:
+            continue
+        if not (slack_id.strip() and user_name.strip()):
+            return {}, (
+                "SLACK_ADMINS must map each Slack user id to an IAM user name, "
+                "e.g. SLACK_ADMINS=U012AB3CD:alice,U045EF6GH:bob."
+            )
+        admins[slack_id.strip()] = user_name.strip()
+    return admins, None
 
 
 @functools.cache
@@ -97,12 +121,17 @@ def slack_settings() -> SlackSettings:
     """The Slack settings of this container; `slack_settings.cache_clear()` after changing the environment.
 
     Deployed, the signing secret is read from SSM by parameter name (`SLACK_SIGNING_SECRET_PARAM`);
-    locally, from `SLACK_SIGNING_SECRET`.
+    locally, from `SLACK_SIGNING_SECRET`. `SLACK_TEAM_ID` and `SLACK_APP_ID` pin the one workspace and
+    app whose requests are trusted.
     """
+    admins, problem = _slack_admins(os.environ.get("SLACK_ADMINS", ""))
     return SlackSettings(
         signing_secret=os.environ.get("SLACK_SIGNING_SECRET") or None,
         signing_secret_param=os.environ.get("SLACK_SIGNING_SECRET_PARAM") or None,
-        admins=frozenset(a.strip() for a in os.environ.get("SLACK_ADMINS", "").split(",") if a.strip()),
+        admins=admins,
+        team_id=os.environ.get("SLACK_TEAM_ID") or None,
+        app_id=os.environ.get("SLACK_APP_ID") or None,
         worker_function=os.environ.get("SLACK_WORKER_FUNCTION") or None,
         in_lambda=bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")),
+        problem=problem,
     )

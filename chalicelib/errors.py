@@ -161,6 +161,18 @@ class InvalidSlackSignature(ProductError):
         super().__init__(message)
 
 
+class ForeignSlackApp(ProductError):
+    """A signed Slack request from another workspace or app than the one this deployment trusts."""
+
+    status = 403
+    code = "foreign_slack_app"
+
+    def __init__(
+        self, message: str = "This request comes from a Slack workspace or app we do not serve."
+    ) -> None:
+        super().__init__(message)
+
+
 class SlackNotConfigured(ProductError):
     """The Slack signing secret is not set, so no Slack request can be trusted."""
 

@@ -48,8 +48,16 @@ def slack_signing_secret() -> str:
 
 
 def slack_gate() -> SlackGate:
-    """The signature check and allow-list of the Slack channel."""
-    return SlackGate(signing_secret=slack_signing_secret(), admins=slack_settings().admins)
+    """The signature check, workspace pin and allow-list of the Slack channel."""
+    secret, conf = slack_signing_secret(), slack_settings()
+    if conf.problem:
+        raise SlackNotConfigured(conf.problem)
+    if not (conf.team_id and conf.app_id):
+        raise SlackNotConfigured(
+            "Set SLACK_TEAM_ID and SLACK_APP_ID to your Slack workspace's and app's ids: only their requests "
+            "are trusted."
+        )
+    return SlackGate(signing_secret=secret, admins=conf.admins, team_id=conf.team_id, app_id=conf.app_id)
 
 
 def auditor(*, report_deadline: float = 20.0) -> Auditor:

@@ -22,7 +22,7 @@ iam_auth = IAMAuthorizer()
 def authorized_admin() -> Actor:
     """The calling admin; raises 401/403 before anything about the request is looked at."""
     caller = signed_caller(admin)
-    require_admin(aws.iam(), caller, settings().admin_groups)
+    require_admin(aws.iam(), caller.user_name, settings().admin_groups)
     return Actor(id=caller.arn, channel="rest")
 
 

@@ -19,6 +19,8 @@ class SlackForm(BaseModel):
 class SlashCommand(SlackForm):
     """A slash command invocation (`application/x-www-form-urlencoded`)."""
 
+    team_id: str = ""
+    api_app_id: str = ""
     user_id: str = Field(min_length=1)
     command: str = "/iam"
     text: str = ""
@@ -37,6 +39,12 @@ class SlackUser(SlackForm):
     id: str = Field(min_length=1)
 
 
+class SlackTeam(SlackForm):
+    """The workspace a click comes from."""
+
+    id: str = ""
+
+
 class SlackAction(SlackForm):
     """One clicked button."""
 
@@ -48,6 +56,8 @@ class BlockActions(SlackForm):
     """An interactivity payload of type `block_actions` (the JSON inside the form field `payload`)."""
 
     type: Literal["block_actions"]
+    team: SlackTeam = Field(default_factory=SlackTeam)
+    api_app_id: str = ""
     user: SlackUser
     response_url: str = Field(min_length=1)
     actions: list[SlackAction] = Field(min_length=1)
@@ -74,12 +84,15 @@ class JobAction(StrEnum):
 
 
 class SlackJob(BaseModel):
-    """The worker's event: what to do, for which admin, and where to post the outcome."""
+    """The worker's event: the Slack request itself, exactly as Slack signed it.
+
+    The worker checks the signature again and reads what to do from the signed body alone, so whoever
+    may invoke the worker function cannot make it do anything Slack's signing secret did not vouch for.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    action: JobAction
-    admin_id: str
-    response_url: str
-    user_name: str | None = None
-    groups: list[str] = Field(default_factory=list)
+    kind: Literal["command", "interactivity"]
+    body: str
+    timestamp: str
+    signature: str

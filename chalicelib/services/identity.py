@@ -91,15 +91,16 @@ def authenticated_caller(request_context: Mapping[str, Any], lambda_context: Any
     return caller
 
 
-def require_admin(iam: IAMClient, caller: Caller, admin_groups: Iterable[str]) -> None:
-    """Raise 403 unless the caller is an IAM user in one of `admin_groups` (one IAM call).
+def require_admin(iam: IAMClient, user_name: str | None, admin_groups: Iterable[str]) -> None:
+    """Raise 403 unless `user_name` is an IAM user of this account in one of `admin_groups` (one IAM call).
 
-    `caller` must come from `authenticated_caller`: the user name is looked up in this account.
+    From the REST API, the name is an `authenticated_caller`'s; from Slack, the IAM user an allow-listed
+    Slack id is mapped to, checked at each command so that leaving the group ends the Slack power too.
     """
-    if caller.user_name is None:
+    if user_name is None:
         raise NotAnAdmin("Only IAM users in an admin group may use this endpoint.")
     try:
-        groups = iam.list_groups_for_user(UserName=caller.user_name)["Groups"]
+        groups = iam.list_groups_for_user(UserName=user_name)["Groups"]
     except ClientError as error:
         if error_code(error) == "NoSuchEntity":
             raise NotAnAdmin("Only IAM users in an admin group may use this endpoint.") from error

@@ -7,6 +7,7 @@ one-time link, whose token sits in the URL fragment.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -19,54 +20,97 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from chalicelib.errors import InvalidRequest, InvalidSlackSignature
+from chalicelib.errors import ForeignSlackApp, InvalidRequest, InvalidSlackSignature
 from chalicelib.models import USER_NAME_PATTERN, CreatedUser, Link, Removed, UserDetail
 from chalicelib.models.audit import AuditReport
-from chalicelib.models.slack import SlackJob, SlackMessage
+from chalicelib.models.slack import JobAction, SlackAction, SlackJob, SlackMessage
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
+    from chalicelib.config import GroupSpec
+
 log = logging.getLogger(__name__)
 
 POST_TIMEOUT_SECONDS = 5.0
+SLACK_HOST = "hooks.slack.com"
+
+
+# Slack's own replay window for requests to us, and how long a `response_url` accepts posts: a job the
+# worker gets later is checked against the second.
+REQUEST_WINDOW_SECONDS = 5 * 60
+JOB_WINDOW_SECONDS = 30 * 60
 
 
 class SlackGate:
-    """Checks that a request comes from Slack (signature, freshness) and that its sender may act."""
+    """Checks that a request comes from our Slack app (signature, freshness, workspace) and who sent it."""
 
     def __init__(
-        self, *, signing_secret: str, admins: Collection[str], clock: Callable[[], float] = time.time
+        self,
+        *,
+        signing_secret: str,
+        admins: Mapping[str, str],
+        team_id: str,
+        app_id: str,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         # Imported here, not at module level: slack_sdk's package import pulls in its web client, a cost
         # every cold start of the API would pay for a check only Slack requests need.
-        from slack_sdk.signature import Clock, SignatureVerifier
+        from slack_sdk.signature import SignatureVerifier
 
-        class _Clock(Clock):
-            def now(self) -> float:
-                return clock()
+        self._verifier = SignatureVerifier(signing_secret)
+        self._clock = clock
+        self._admins = dict(admins)
+        self._team_id = team_id
+        self._app_id = app_id
 
-        self._verifier = SignatureVerifier(signing_secret, clock=_Clock())
-        self._admins = frozenset(admins)
+    def verify(
+        self, body: bytes, headers: Mapping[str, str], *, window: float = REQUEST_WINDOW_SECONDS
+    ) -> None:
+        """Raise `InvalidSlackSignature` unless Slack signed `body` within `window` seconds of our clock.
 
-    def verify(self, body: bytes, headers: Mapping[str, str]) -> None:
-        """Raise `InvalidSlackSignature` unless Slack signed `body` within the last five minutes.
-
-        slack_sdk compares in constant time over `v0:<timestamp>:<raw body>` and applies Slack's own
-        window: a request signed more than five minutes before or after our clock may be a replay.
+        slack_sdk computes Slack's v0 signature over `v0:<timestamp>:<raw body>`; its own `is_valid`
+        hard-codes Slack's five-minute window, which the worker's later check must widen to the life of
+        a `response_url`, so the window is applied here. Compared in constant time, as bytes: a header
+        with non-ASCII characters is simply not a match.
         """
         timestamp = headers.get("x-slack-request-timestamp")
         signature = headers.get("x-slack-signature")
         try:
-            valid = self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+            fresh = timestamp is not None and abs(self._clock() - int(timestamp)) <= window
+            expected = (
+                self._verifier.generate_signature(timestamp=timestamp or "", body=body) if fresh else None
+            )
         except (ValueError, UnicodeDecodeError):  # a timestamp that is not a number, a body not UTF-8
-            valid = False
-        if not valid:
+            expected = None
+        if (
+            expected is None
+            or signature is None
+            or not hmac.compare_digest(expected.encode(), signature.encode())
+        ):
             raise InvalidSlackSignature()
 
-    def is_admin(self, slack_user_id: str) -> bool:
-        """Whether the Slack user is on the allow-list (`SLACK_ADMINS`)."""
-        return slack_user_id in self._admins
+    def check_origin(self, team_id: str, app_id: str) -> None:
+        """Raise `ForeignSlackApp` unless the request names our workspace and our app."""
+        if (team_id, app_id) != (self._team_id, self._app_id):
+            raise ForeignSlackApp()
+
+    def iam_user_of(self, slack_user_id: str) -> str | None:
+        """The IAM user an allow-listed Slack user acts as (`SLACK_ADMINS`), or None."""
+        return self._admins.get(slack_user_id)
+
+
+def check_response_url(url: str, *, loopback_ok: bool) -> None:
+    """Raise `InvalidRequest` unless `url` is Slack's (`https://hooks.slack.com/...`).
+
+    One-time links are posted there: a forged `response_url` would carry them anywhere. Locally (not in
+    Lambda), plain http to this machine stands in for Slack.
+    """
+    parsed = urllib.parse.urlsplit(url)
+    slack = parsed.scheme == "https" and parsed.hostname == SLACK_HOST and parsed.port in (None, 443)
+    local = loopback_ok and parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost")
+    if not (slack or local) or parsed.username is not None or parsed.password is not None:
+        raise InvalidRequest(f"The response_url is not a Slack URL (https://{SLACK_HOST}/...).")
 
 
 # --- what the admin typed ---------------------------------------------------------------------------
@@ -124,6 +168,52 @@ def groups_arg(value: str, known: Collection[str]) -> list[str]:
             f"Unknown group {', '.join(unknown) or value}; choose from {', '.join(sorted(known))}."
         )
     return groups
+
+
+@dataclass(frozen=True)
+class Work:
+    """Slow work for the worker, derived only from what Slack signed (the command or the click)."""
+
+    action: JobAction
+    user_name: str | None = None
+    groups: tuple[str, ...] = ()
+
+
+def grantable_over_slack(groups: Sequence[str], manifest: Mapping[str, GroupSpec]) -> None:
+    """Raise `InvalidRequest` if a group is an admin group that `groups.json` keeps off Slack.
+
+    Slack proves a signature, not an MFA session: making an administrator takes the REST API (and its
+    one-hour MFA rule) unless the manifest marks the group `"slack": true`.
+    """
+    refused = [g for g in groups if manifest[g].admin and not manifest[g].slack]
+    if refused:
+        raise InvalidRequest(
+            f"Adding someone to {', '.join(refused)} needs the REST API with an MFA session "
+            f"(`iam-onboarding users create <user> --group {refused[0]}`), not Slack."
+        )
+
+
+def work_of_command(command: Command, slash: str, manifest: Mapping[str, GroupSpec]) -> Work | None:
+    """The slow work a command asks for, or None for one answered at once; `InvalidRequest` if malformed."""
+    if command.name == "audit":
+        expect_args(command, slash, 0)
+        return Work(JobAction.AUDIT)
+    if command.name == "onboard":
+        name_arg, groups_text = expect_args(command, slash, 2)
+        name, groups = user_name_arg(name_arg), groups_arg(groups_text, manifest)
+        grantable_over_slack(groups, manifest)
+        return Work(JobAction.ONBOARD, name, tuple(groups))
+    if command.name == "reset-mfa":
+        return Work(JobAction.RESET_MFA, user_name_arg(expect_args(command, slash, 1)[0]))
+    return None
+
+
+def work_of_click(action: SlackAction) -> Work | None:
+    """The slow work a click on one of our buttons asks for, or None for a button that is not ours."""
+    jobs = {OFFBOARD_CONFIRM: JobAction.OFFBOARD, OFFBOARD_CANCEL: JobAction.OFFBOARD_CANCELLED}
+    if action.action_id not in jobs:
+        return None
+    return Work(jobs[action.action_id], user_name_arg(action.value))
 
 
 # --- what we answer -----------------------------------------------------------------------------------
@@ -293,27 +383,32 @@ def audit_reply(report: AuditReport) -> SlackMessage:
 # --- after the answer: slow work and its outcome -----------------------------------------------------
 
 
-def post_to_slack(url: str, payload: Mapping[str, Any], *, timeout: float = POST_TIMEOUT_SECONDS) -> None:
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered with its own HTTP error instead of being followed."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def post_to_slack(
+    url: str, payload: Mapping[str, Any], *, loopback_ok: bool, timeout: float = POST_TIMEOUT_SECONDS
+) -> None:
     """POST JSON to a Slack URL (a command's `response_url` or an incoming webhook).
 
-    Only https, or plain http to this machine (local tests): such URLs carry secrets of their own, and
-    a redirect to a `file:` or internal URL must never be followed. The URL itself is never logged.
+    Only Slack's host (`check_response_url`), and never a redirect: these URLs carry one-time links, and
+    a redirect could take the post anywhere. The URL itself is never logged.
     """
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme != "https" and not (
-        parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost")
-    ):
-        raise ValueError("A Slack URL must be https.")
-    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+    check_response_url(url, loopback_ok=loopback_ok)
+    request = urllib.request.Request(  # noqa: S310 (Slack's https host, or loopback, checked above)
         url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
     )
-    with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (scheme checked above)
+    with urllib.request.build_opener(_NoRedirects).open(request, timeout=timeout) as answer:
         answer.read()
 
 
-def post_reply(response_url: str, message: SlackMessage) -> None:
+def post_reply(response_url: str, message: SlackMessage, *, loopback_ok: bool) -> None:
     """Post `message` to a command's `response_url` (Slack accepts a few posts within 30 minutes)."""
-    post_to_slack(response_url, message.model_dump(mode="json", exclude_none=True))
+    post_to_slack(response_url, message.model_dump(mode="json", exclude_none=True), loopback_ok=loopback_ok)
 
 
 class JobQueue(Protocol):
@@ -347,7 +442,7 @@ class LocalJobs(JobQueue):
 
     def submit(self, job: SlackJob) -> None:
         """Start `job` on a new thread."""
-        thread = threading.Thread(target=self._run, args=(job,), name=f"slack-{job.action}", daemon=True)
+        thread = threading.Thread(target=self._run, args=(job,), name=f"slack-{job.kind}", daemon=True)
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()]
             self._threads.append(thread)

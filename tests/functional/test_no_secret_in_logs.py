@@ -18,7 +18,7 @@ from chalicelib import aws
 from tests.conftest import Api, Reply, token_of
 from tests.faults import failing
 from tests.functional.mfa.support import codes
-from tests.functional.slack.conftest import SECRET, SlackClient, slack, stand_in  # noqa: F401 (fixtures)
+from tests.support.slack import SECRET, SlackClient, slack, stand_in  # noqa: F401 (fixtures)
 
 
 def test_every_flow_logs_no_secret_at_debug(

@@ -20,8 +20,10 @@ from chalicelib.config import slack_settings
 from tests.conftest import Api, Reply
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-ADMIN = "U0ADMIN"
+ADMIN = "U0ADMIN"  # mapped to the bootstrap's IAM user `admin`, in `administrator`
 STRANGER = "U0STRANGER"
+TEAM, APP = "T0", "A0"
+ACTOR = f"admin (Slack {ADMIN})"  # how the trail names what ADMIN does
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -37,14 +39,34 @@ def signed_headers(body: bytes, *, secret: str = SECRET, timestamp: int | None =
     return {"content-type": FORM, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
 
 
+def signed_job(body: bytes, *, kind: str = "command", age: int = 0, secret: str = SECRET) -> dict[str, Any]:
+    """The worker's event for a request Slack signed `age` seconds ago: the request itself."""
+    headers = signed_headers(body, secret=secret, timestamp=int(time.time()) - age)
+    return {
+        "kind": kind,
+        "body": body.decode(),
+        "timestamp": headers["X-Slack-Request-Timestamp"],
+        "signature": headers["X-Slack-Signature"],
+    }
+
+
 class SlackStandIn:
-    """An HTTP server on 127.0.0.1 that records what is posted to `response_url`s."""
+    """An HTTP server on 127.0.0.1 that records what is posted to `response_url`s.
+
+    A post to `/redirect` is answered `302 Found` to `/elsewhere`; any request that follows it is
+    recorded too, so a test sees whether a redirect was followed.
+    """
 
     def __init__(self) -> None:
         posts: list[dict[str, Any]] = []
         self.posts = posts
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                posts.append({"path": self.path, "method": "GET", "text": ""})
+                self.send_response(200)
+                self.end_headers()
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 posts.append(
@@ -54,6 +76,11 @@ class SlackStandIn:
                         **json.loads(self.rfile.read(length)),
                     }
                 )
+                if self.path == "/redirect":
+                    self.send_response(302)
+                    self.send_header("Location", "/elsewhere")
+                    self.end_headers()
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain")
                 self.end_headers()
@@ -95,7 +122,7 @@ class SlackClient:
         return urlencode(
             {
                 "token": "deprecated-verification-token",
-                "team_id": "T0",
+                "team_id": TEAM,
                 "team_domain": "example",
                 "channel_id": "C0",
                 "channel_name": "ops",
@@ -103,7 +130,7 @@ class SlackClient:
                 "user_name": "someone",
                 "command": "/iam",
                 "text": text,
-                "api_app_id": "A0",
+                "api_app_id": APP,
                 "is_enterprise_install": "false",
                 "response_url": self.stand_in.url(f"commands/T0/{self._triggers}/x"),
                 "trigger_id": f"1337.42.{self._triggers}",
@@ -127,11 +154,11 @@ class SlackClient:
         self._triggers += 1
         payload = {
             "type": "block_actions",
-            "user": {"id": user, "username": "someone", "team_id": "T0"},
-            "api_app_id": "A0",
+            "user": {"id": user, "username": "someone", "team_id": TEAM},
+            "api_app_id": APP,
             "container": {"type": "message", "is_ephemeral": True},
             "trigger_id": f"1337.43.{self._triggers}",
-            "team": {"id": "T0", "domain": "example"},
+            "team": {"id": TEAM, "domain": "example"},
             "channel": {"id": "C0", "name": "ops"},
             "response_url": self.stand_in.url(f"actions/T0/{self._triggers}/y"),
             "actions": [
@@ -170,9 +197,12 @@ def stand_in() -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 def slack(api: Api, stand_in: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackClient]:
-    """Slack, configured locally: the signing secret and the allow-list from the environment."""
+    """Slack, configured locally: the signing secret, the allow-list and our workspace and app from the
+    environment."""
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
-    monkeypatch.setenv("SLACK_ADMINS", f"U0OTHER, {ADMIN}")
+    monkeypatch.setenv("SLACK_ADMINS", f"U0OTHER:someone-else, {ADMIN}:admin")
+    monkeypatch.setenv("SLACK_TEAM_ID", TEAM)
+    monkeypatch.setenv("SLACK_APP_ID", APP)
     monkeypatch.delenv("SLACK_SIGNING_SECRET_PARAM", raising=False)
     monkeypatch.delenv("SLACK_WORKER_FUNCTION", raising=False)
     forget_slack_caches()

@@ -11,10 +11,10 @@ import pytest
 
 from chalicelib import aws, wiring
 from chalicelib.api.slack import run_job
-from chalicelib.models.slack import JobAction, SlackJob, SlackMessage
+from chalicelib.models.slack import SlackJob, SlackMessage
 from chalicelib.services.users import Actor
 from tests.conftest import token_of
-from tests.functional.slack.conftest import ADMIN, STRANGER, SlackClient, signed_headers
+from tests.support.slack import ACTOR, STRANGER, SlackClient, signed_headers, signed_job
 
 ENROLL_LINK = re.compile(r"http://127\.0\.0\.1:8000/enroll#[A-Za-z0-9_-]{43,}")
 
@@ -60,7 +60,7 @@ def test_confirming_offboarding_removes_the_user_and_replaces_the_prompt_with_th
     assert all(p["path"].startswith("/actions/") for p in slack.stand_in.posts)  # the click's response_url
     assert managed_users() == []
     entry = next(e for e in wiring.store().trail() if e.action == "offboard")
-    assert (entry.actor, entry.channel, entry.target) == (ADMIN, "slack", "alice")
+    assert (entry.actor, entry.channel, entry.target) == (ACTOR, "slack", "alice")
 
 
 def test_cancelling_offboarding_changes_nothing(slack: SlackClient) -> None:
@@ -168,7 +168,7 @@ def test_reset_mfa_removes_the_devices_and_posts_a_new_enrollment_link_to_the_ad
     assert len(ENROLL_LINK.findall(text)) == 1
     assert aws.iam().list_mfa_devices(UserName="alice")["MFADevices"] == []
     entry = next(e for e in wiring.store().trail() if e.action == "reset_mfa")
-    assert (entry.actor, entry.channel) == (ADMIN, "slack")
+    assert (entry.actor, entry.channel) == (ACTOR, "slack")
 
 
 def test_reset_mfa_of_a_user_without_a_device_still_gives_a_link(slack: SlackClient) -> None:
@@ -208,7 +208,7 @@ def test_audit_answers_at_once_and_posts_the_report_later(slack: SlackClient) ->
     shown = [line for line in text.split("\n") if line.startswith("• ")]
     assert len(shown) == min(15, len(report.findings))
     entry = next(e for e in wiring.store().trail() if e.action == "run_audit")
-    assert (entry.actor, entry.channel) == (ADMIN, "slack")
+    assert (entry.actor, entry.channel) == (ACTOR, "slack")
 
 
 def test_offboarding_goes_on_when_the_progress_post_fails(slack: SlackClient) -> None:
@@ -221,8 +221,8 @@ def test_offboarding_goes_on_when_the_progress_post_fails(slack: SlackClient) ->
             raise OSError("Slack is down")
         posted.append(message.text)
 
-    job = SlackJob(
-        action=JobAction.OFFBOARD, admin_id=ADMIN, response_url=slack.stand_in.url(), user_name="alice"
+    job = SlackJob.model_validate(
+        signed_job(slack.click_form("offboard_confirm", "alice"), kind="interactivity")
     )
     run_job(job, post=slack_down_once)
 
