@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -62,7 +63,11 @@ def run_cli(*args: str, answers: str = "", terminal: bool = False, **kwargs: Any
     console = Console(
         stdin=Terminal(answers) if terminal else StringIO(answers), stdout=stdout, stderr=stderr
     )
-    code = main(list(args), console=console, **kwargs)
+    botocore_level = logging.getLogger("botocore").level  # main() raises it; other tests keep theirs
+    try:
+        code = main(list(args), console=console, **kwargs)
+    finally:
+        logging.getLogger("botocore").setLevel(botocore_level)
     return Outcome(code, stdout.getvalue(), stderr.getvalue())
 
 
