@@ -191,7 +191,7 @@ def _add_common_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
         type=_duration,
         metavar="SECONDS",
         default=default(DEFAULT_DURATION),
-        help="lifetime of the cached MFA session (default 3600: the API accepts MFA at most an hour old)",
+        help="lifetime of the cached MFA session, 900-43200 (default 3600: admin sessions stay fresh)",
     )
     group.add_argument(
         "--local",

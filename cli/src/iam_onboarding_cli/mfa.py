@@ -1,10 +1,10 @@
 """The admin's signing credentials: an MFA session from `sts:GetSessionToken`, cached like the AWS CLI's.
 
-`/admin/*` requires a session that is MFA-authenticated and at most an hour old. Long-term access keys
-never carry MFA, so for them the admin is asked for a code once; the session is cached (mode 0600) until
-it expires, one hour by default. Credentials that are already a session (a token from SSO, an assumed
-role, `aws sts get-session-token` run by hand) are used as they are: the API says `mfa_required` if they
-lack MFA.
+`/admin/*` requires a session that is MFA-authenticated and fresh (SPEC §12: at most an hour old).
+Long-term access keys never carry MFA, so for them the admin is asked for a code once; the session is
+cached (mode 0600) until it expires, one hour by default. Credentials that are already a session (SSO,
+an assumed role, `aws sts get-session-token` run by hand) are used as they are: the API answers
+`mfa_required` if they lack MFA.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from iam_onboarding_cli.errors import CredentialsError, Unreachable
 if TYPE_CHECKING:
     import boto3
 
-DEFAULT_DURATION = 3600  # the API's freshness rule: aws:MultiFactorAuthAge <= 3600
+DEFAULT_DURATION = 3600  # SPEC §12, freshness: an admin's MFA session is at most an hour old
 MIN_DURATION = 900  # GetSessionToken's own bounds for an IAM user
 MAX_DURATION = 43200
 # A session this close to its end is not reused: the request it signs could arrive after it.
