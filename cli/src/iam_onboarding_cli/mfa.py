@@ -170,9 +170,7 @@ def _read_cache(path: Path) -> MfaSession | None:
         if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
             return None
         return MfaSession.from_json(path.read_text())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):  # none yet, or not one of ours: ask for a code
         return None
 
 
