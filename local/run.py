@@ -54,10 +54,14 @@ def main() -> None:
     bootstrap(aws.iam(), aws.dynamodb(), settings(), account_id)
     server = make_server(app, "127.0.0.1", port)
     base = f"http://127.0.0.1:{port}"
+    local = "--local" if port == 8000 else f"--local --endpoint {base}"
     print(
         f"""
 iam-onboarding is running on {base}  (emulated AWS at {os.environ["AWS_ENDPOINT_URL"]})
-Try:
+Try the admin command line (README, "Admin command line"):
+  .venv/bin/iam-onboarding {local} users create alice --group developer
+  .venv/bin/iam-onboarding {local} users list
+or the raw requests:
   curl -s -X POST {base}/admin/users -H 'X-Dev-Caller: {ADMIN_USER}' -H 'X-Dev-Mfa: true' \\
        -H 'Content-Type: application/json' -d '{{"user_name": "alice", "groups": ["developer"]}}'
   curl -s {base}/admin/users -H 'X-Dev-Caller: {ADMIN_USER}' -H 'X-Dev-Mfa: true'

@@ -239,6 +239,11 @@ def test_the_zip_ships_the_app_and_the_policy_files_it_reads(build: Path) -> Non
     assert not any(n.startswith(("tests/", "local/", "deploy/", ".chalice/")) for n in names)
 
 
+def test_the_zip_ships_no_part_of_the_admin_command_line(build: Path) -> None:
+    names = zipfile.ZipFile(build / "deployment.zip").namelist()
+    assert [n for n in names if n.startswith("cli/") or "iam_onboarding_cli" in n] == []
+
+
 def test_no_secret_appears_in_the_zip(build: Path) -> None:
     with zipfile.ZipFile(build / "deployment.zip") as archive:
         ours = [n for n in archive.namelist() if n == "app.py" or n.startswith("chalicelib/")]

@@ -1,0 +1,1 @@
+"""The admin's command line for the iam-onboarding REST API (`iam-onboarding --help`)."""
