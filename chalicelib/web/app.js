@@ -407,6 +407,10 @@
 
   function csvField(value) {
     const text = String(value ?? "");
+    // A spreadsheet runs a cell starting with = + - @ tab or CR as a formula. OWASP's CSV-injection
+    // advice: prefix such a cell with ' (read as "this is text") and quote it. Only a user name can
+    // start so; passwords start with a letter, so the password cell is always the exact password.
+    if (/^[=+\-@\t\r]/.test(text)) return `"'${text.replace(/"/g, '""')}"`;
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   }
 

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pyotp
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import PHONE, Stack
@@ -126,6 +127,26 @@ def test_credentials_csv_is_made_in_the_browser_in_the_console_layout(stack: Sta
     ]
     assert text.startswith("User name,Password,Access key ID,Secret access key,Console login link\r\n")
     assert not any(r.startswith("http") for r in requests)
+
+
+@pytest.mark.parametrize("user_name", ["=1+2", "+1-2", "-3", "@home"])
+def test_credentials_csv_keeps_a_spreadsheet_from_reading_a_user_name_as_a_formula(
+    stack: Stack, open_page: Any, user_name: str
+) -> None:
+    status, created = stack.call(
+        "POST", "/admin/users", {"user_name": user_name, "groups": ["developer"]}, admin=True
+    )
+    assert status == 201, created
+    page = open_page(created["bundle"]["url"])
+    claimed = show_credentials(page)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download credentials.csv").click()
+
+    text = open(download.value.path(), encoding="utf-8", newline="").read()  # noqa: SIM115
+    # OWASP's CSV-injection advice: a leading ' makes the cell text, and the cell is quoted.
+    assert text.splitlines()[1].startswith(f"\"'{user_name}\",")
+    assert list(csv.reader(io.StringIO(text)))[1] == [f"'{user_name}", claimed["password"], "", "", CONSOLE_URL]
 
 
 def test_a_used_link_says_to_ask_the_admin_for_a_new_one(stack: Stack, open_page: Any) -> None:
