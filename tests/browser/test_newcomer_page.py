@@ -145,8 +145,14 @@ def test_credentials_csv_keeps_a_spreadsheet_from_reading_a_user_name_as_a_formu
 
     text = open(download.value.path(), encoding="utf-8", newline="").read()  # noqa: SIM115
     # OWASP's CSV-injection advice: a leading ' makes the cell text, and the cell is quoted.
-    assert text.splitlines()[1].startswith(f"\"'{user_name}\",")
-    assert list(csv.reader(io.StringIO(text)))[1] == [f"'{user_name}", claimed["password"], "", "", CONSOLE_URL]
+    assert text.splitlines()[1].startswith(f'"\'{user_name}",')
+    assert list(csv.reader(io.StringIO(text)))[1] == [
+        f"'{user_name}",
+        claimed["password"],
+        "",
+        "",
+        CONSOLE_URL,
+    ]
 
 
 def test_a_used_link_says_to_ask_the_admin_for_a_new_one(stack: Stack, open_page: Any) -> None:
