@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -33,6 +34,37 @@ def start_emulator() -> Any:
     return server
 
 
+def slack_hint(base: str, environ: Mapping[str, str]) -> str:
+    """The banner's line about Slack's /iam: how to try it, or which variables are still missing."""
+    missing = [name for name in ("SLACK_SIGNING_SECRET", "SLACK_ADMINS") if not environ.get(name)]
+    if missing:
+        return f'Slack\'s /iam: set {" and ".join(missing)} before `make run` (README, "Slack").'
+    return (
+        "Slack's /iam is on. In another shell, with the same SLACK_* variables exported:\n"
+        f"  .venv/bin/python -m local.slack help{'' if base.endswith(':8000') else ' --base ' + base}"
+        "   (signs as Slack does; prints what would go to Slack)"
+    )
+
+
+def banner(base: str, emulator: str, environ: Mapping[str, str]) -> str:
+    """What `make run` prints once it serves: where, and what to try."""
+    from local.bootstrap import ADMIN_USER
+
+    return f"""
+iam-onboarding is running on {base}  (emulated AWS at {emulator})
+Try:
+  curl -s -X POST {base}/admin/users -H 'X-Dev-Caller: {ADMIN_USER}' -H 'X-Dev-Mfa: true' \\
+       -H 'Content-Type: application/json' -d '{{"user_name": "alice", "groups": ["developer"]}}'
+  curl -s {base}/admin/users -H 'X-Dev-Caller: {ADMIN_USER}' -H 'X-Dev-Mfa: true'
+  curl -s -X POST {base}/onboarding/credentials -H 'Content-Type: application/json' \\
+       -d '{{"token": "<the part of bundle.url after #>"}}'
+  curl -s {base}/session -H 'X-Dev-Caller: {ADMIN_USER}'
+  curl -s {base}/openapi.json
+Open a bundle.url in a browser for the newcomer's page (credentials, MFA, done).
+{slack_hint(base, environ)}
+Ctrl-C stops it."""
+
+
 def main() -> None:
     """Start (or reuse) the emulator, bootstrap it, and serve the API until interrupted."""
     for key, value in {
@@ -47,29 +79,14 @@ def main() -> None:
     from app import app
     from chalicelib import aws
     from chalicelib.config import settings
-    from local.bootstrap import ADMIN_USER, bootstrap
+    from local.bootstrap import bootstrap
     from local.gateway import make_server
 
     account_id = aws.sts().get_caller_identity()["Account"]
     bootstrap(aws.iam(), aws.dynamodb(), settings(), account_id)
     server = make_server(app, "127.0.0.1", port)
     base = f"http://127.0.0.1:{port}"
-    print(
-        f"""
-iam-onboarding is running on {base}  (emulated AWS at {os.environ["AWS_ENDPOINT_URL"]})
-Try:
-  curl -s -X POST {base}/admin/users -H 'X-Dev-Caller: {ADMIN_USER}' -H 'X-Dev-Mfa: true' \\
-       -H 'Content-Type: application/json' -d '{{"user_name": "alice", "groups": ["developer"]}}'
-  curl -s {base}/admin/users -H 'X-Dev-Caller: {ADMIN_USER}' -H 'X-Dev-Mfa: true'
-  curl -s -X POST {base}/onboarding/credentials -H 'Content-Type: application/json' \\
-       -d '{{"token": "<the part of bundle.url after #>"}}'
-  curl -s {base}/session -H 'X-Dev-Caller: {ADMIN_USER}'
-  curl -s {base}/openapi.json
-Open a bundle.url in a browser for the newcomer's page (credentials, MFA, done).
-Slack's /iam: set SLACK_SIGNING_SECRET and SLACK_ADMINS before `make run` (README, "Slack").
-Ctrl-C stops it.""",
-        flush=True,
-    )
+    print(banner(base, os.environ["AWS_ENDPOINT_URL"], os.environ), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
