@@ -272,7 +272,9 @@
       const box = $(id);
       const mine = state.message && state.message.near === id;
       box.hidden = !mine;
-      box.textContent = mine ? state.message.keys.map((key) => t(key, state.message.n)).join(" ") : "";
+      // Japanese runs sentences together; English puts a space between them.
+      const gap = state.lang === "ja" ? "" : " ";
+      box.textContent = mine ? state.message.keys.map((key) => t(key, state.message.n)).join(gap) : "";
       if (mine) box.className = `message ${state.message.kind}`;
     }
   }

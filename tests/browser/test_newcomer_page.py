@@ -526,7 +526,7 @@ def test_the_tries_left_count_down_in_japanese_too(stack: Stack, open_page: Any)
         page.get_by_label("次のコード").fill("222222")
         page.get_by_role("button", name="MFA を有効にする").click()
         # Wait for the page to have taken the answer in (it empties the fields) before typing again.
-        expect(page.get_by_role("alert")).to_contain_text(f"あと {left} 回試せます")
+        expect(page.get_by_role("alert")).to_contain_text(f"確認してください。あと {left} 回試せます")
 
     assert in_view(page, "[role=alert]:not([hidden])")
 
