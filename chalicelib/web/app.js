@@ -543,7 +543,7 @@
         const n = left ? Number(left[1]) : 0;
         const tries = !left ? "triesUnknown" : n === 1 ? "triesLeftOne" : "triesLeft";
         say([key, tries], { near: "codes-message", n });
-      } else say(key, { near: reply.status === 400 ? "codes-message" : "message" });
+      } else say(key, { near: "codes-message" });
       return;
     }
     clearMessage();

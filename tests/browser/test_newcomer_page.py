@@ -398,6 +398,8 @@ def test_the_fifth_wrong_pair_says_to_ask_for_a_new_mfa_link(stack: Stack, open_
         with page.expect_response("**/onboarding/mfa/verify") as answer:
             page.get_by_role("button", name="Turn on MFA").click()
         statuses.append(answer.value.status)
+        # The page empties the fields once it has taken the answer in: only then type the next pair.
+        expect(page.get_by_label("First code")).to_have_value("")
 
     assert statuses == [400, 400, 400, 400, 410]
     expect(page.get_by_role("alert")).to_have_text(
@@ -528,6 +530,30 @@ def test_the_tries_left_count_down_in_japanese_too(stack: Stack, open_page: Any)
         # Wait for the page to have taken the answer in (it empties the fields) before typing again.
         expect(page.get_by_role("alert")).to_contain_text(f"確認してください。あと {left} 回試せます")
 
+    assert in_view(page, "[role=alert]:not([hidden])")
+
+
+def test_a_server_failure_at_verify_on_a_phone_is_said_next_to_the_code_fields(
+    stack: Stack, open_page: Any
+) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"], viewport=PHONE)
+    show_credentials(page)
+    start_mfa(page)
+    page.route(
+        "**/onboarding/mfa/verify",
+        lambda route: route.fulfill(
+            status=502,
+            content_type="application/json",
+            body='{"error": {"code": "aws_error", "message": "AWS refused EnableMFADevice."}}',
+        ),
+    )
+
+    page.get_by_label("First code").fill("111111")
+    page.get_by_label("Next code").fill("222222")
+    page.get_by_role("button", name="Turn on MFA").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Something went wrong on our side")
+    assert page.get_by_role("alert").evaluate("el => el.closest('form') !== null")
     assert in_view(page, "[role=alert]:not([hidden])")
 
 
