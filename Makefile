@@ -9,15 +9,21 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$(command -v pyenv >/dev/null 
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-export AWS_DEFAULT_REGION ?= us-east-1
+
+# The local targets talk to the emulator only, where any region will do: they work without any AWS
+# configuration. Nothing that reaches real AWS gets this default (see DEPLOY_REGION).
+LOCAL_TARGETS := run test unit bench fuzz load screenshots faults-table
+$(LOCAL_TARGETS): export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: help venv run test lint typecheck unit bench fuzz clean
 
 help:
-	@echo "make run    start moto + bootstrap + the API on http://127.0.0.1:$(PORT)"
-	@echo "make test   lint, type-check and run every test"
-	@echo "make bench  print the benchmarks under bench/"
-	@echo "make load   50 concurrent newcomers against the local stack"
+	@echo "make run      start moto + bootstrap + the API on http://127.0.0.1:$(PORT)"
+	@echo "make test     lint, type-check and run every test"
+	@echo "make bench    print the benchmarks under bench/"
+	@echo "make load     50 concurrent newcomers against the local stack"
+	@echo "make package  build the CloudFormation template and the Lambda zip under $(BUILD)/"
+	@echo "make deploy   package and deploy to your configured AWS region (needs ARTIFACT_BUCKET, PUBLIC_BASE_URL)"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then \
@@ -74,8 +80,12 @@ screenshots: venv browser
 STAGE ?= dev
 STACK ?= iam-onboarding-$(STAGE)
 BUILD := build
+# The caller's own region, resolved as the AWS CLI does (AWS_REGION, AWS_DEFAULT_REGION, then the
+# profile's `region`), never a default: a guessed region deploys where nobody looks, and Lambda cannot
+# read its code from a bucket in another region. Passed to every command with --region.
+DEPLOY_REGION = $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),$(shell aws configure get region 2>/dev/null))
 
-.PHONY: package package-test deploy
+.PHONY: package package-test deploy deploy-settings
 
 package: venv
 	$(BIN)/python -m deploy.package --stage $(STAGE) $(BUILD)
@@ -85,14 +95,22 @@ package: venv
 # Needs the AWS CLI, credentials of an admin with MFA, and an S3 bucket for the code (ARTIFACT_BUCKET).
 # PUBLIC_BASE_URL: the API's EndpointURL without the trailing slash (known after a first deploy), or
 # your own domain. SSM parameters are created by you beforehand (see README, "Deploying").
-deploy: package
-	@test -n "$(ARTIFACT_BUCKET)" || { echo "Set ARTIFACT_BUCKET=<an S3 bucket for the code>"; exit 1; }
-	@test -n "$(PUBLIC_BASE_URL)" || { echo "Set PUBLIC_BASE_URL=https://..."; exit 1; }
-	aws cloudformation package --template-file $(BUILD)/template.json --s3-bucket $(ARTIFACT_BUCKET) \
-	  --output-template-file $(BUILD)/packaged.json --use-json
-	aws cloudformation deploy --template-file $(BUILD)/packaged.json --stack-name $(STACK) \
+deploy: deploy-settings package
+	@echo "Deploying $(STACK) to $(DEPLOY_REGION)"
+	aws --region $(DEPLOY_REGION) cloudformation package --template-file $(BUILD)/template.json \
+	  --s3-bucket $(ARTIFACT_BUCKET) --output-template-file $(BUILD)/packaged.json --use-json
+	aws --region $(DEPLOY_REGION) cloudformation deploy --template-file $(BUILD)/packaged.json --stack-name $(STACK) \
 	  --capabilities CAPABILITY_IAM --parameter-overrides PublicBaseUrl=$(PUBLIC_BASE_URL) \
 	  $(if $(SLACK_ADMINS),SlackAdmins=$(SLACK_ADMINS))
+
+# Checked before packaging, so a missing setting costs no build.
+deploy-settings:
+	@command -v aws >/dev/null || { echo "make deploy needs the AWS CLI (https://aws.amazon.com/cli/)."; exit 1; }
+	@test -n "$(DEPLOY_REGION)" || { echo "No AWS region is configured, and make deploy will not guess one."; \
+	  echo "Set the region of your artifact bucket: 'aws configure set region eu-west-1' or AWS_DEFAULT_REGION=eu-west-1."; \
+	  exit 1; }
+	@test -n "$(ARTIFACT_BUCKET)" || { echo "Set ARTIFACT_BUCKET=<an S3 bucket for the code, in $(DEPLOY_REGION)>"; exit 1; }
+	@test -n "$(PUBLIC_BASE_URL)" || { echo "Set PUBLIC_BASE_URL=https://..."; exit 1; }
 
 # --- fault injection (issue 8) ---------------------------------------------------------------------
 # Every AWS call of every operation fails in turn (tests/fault_cases.py); the README's table is this run.

@@ -179,7 +179,14 @@ class SlackNotConfigured(ProductError):
     status = 503
     code = "slack_not_configured"
 
-    def __init__(self, message: str = "Slack is not set up on this deployment.") -> None:
+    def __init__(
+        self,
+        message: str = (
+            "Slack is not set up on this deployment: set SLACK_SIGNING_SECRET to the Slack app's signing "
+            "secret (deployed: SLACK_SIGNING_SECRET_PARAM, the name of the SSM parameter that holds it) and "
+            "SLACK_ADMINS to the Slack user ids allowed to act."
+        ),
+    ) -> None:
         super().__init__(message)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
 from chalicelib.aws import error_code
 from chalicelib.config import POLICIES_DIR, GroupSpec, load_groups_manifest
@@ -144,21 +144,42 @@ def plan(
 
 def main(argv: list[str] | None = None) -> None:
     """Print the plan for the account of the current credentials; carry it out with --apply."""
-    import boto3
+    import boto3.session
 
     parser = argparse.ArgumentParser(description="Prepare an AWS account for iam-onboarding.")
     parser.add_argument("--apply", action="store_true", help="make the changes (default: only print them)")
     parser.add_argument("--replace-password-policy", action="store_true")
     args = parser.parse_args(argv)
-    iam = boto3.client("iam")
-    account_id = boto3.client("sts").get_caller_identity()["Account"]
-    steps = plan(iam, account_id, replace_password_policy=args.replace_password_policy)
-    if not steps:
-        print(f"Account {account_id} is ready; nothing to do.")
-    for step in steps:
-        print(("applying: " if args.apply else "would ") + step.description)
-        if args.apply:
-            step.apply()
+    session = boto3.session.Session()
+    if not session.region_name:
+        # IAM is global, but the SDK still wants a region to sign with, and so does the deploy that follows.
+        raise SystemExit(
+            "No AWS region is configured. Set the one you will deploy to, e.g. "
+            "'aws configure set region eu-west-1' or AWS_DEFAULT_REGION=eu-west-1, and run this again."
+        )
+    try:
+        iam = session.client("iam")
+        account_id = session.client("sts").get_caller_identity()["Account"]
+        steps = plan(iam, account_id, replace_password_policy=args.replace_password_policy)
+        if not steps:
+            print(f"Account {account_id} is ready; nothing to do.")
+        for step in steps:
+            print(("applying: " if args.apply else "would ") + step.description)
+            if args.apply:
+                step.apply()
+    except NoCredentialsError as error:
+        raise SystemExit(
+            "No AWS credentials found. Run this as an administrator of the account: set AWS_PROFILE to "
+            "a profile of yours (see 'aws configure list-profiles'), or export the keys of an MFA "
+            "session from 'aws sts get-session-token'."
+        ) from error
+    except EndpointConnectionError as error:
+        raise SystemExit(f"Could not reach AWS ({error}). Check the network and AWS_ENDPOINT_URL.") from error
+    except ClientError as error:
+        raise SystemExit(
+            f"AWS refused {error.operation_name} ({error_code(error)}). Use an administrator's "
+            "credentials with an MFA session; what was applied stays, and a rerun does only what is missing."
+        ) from error
 
 
 if __name__ == "__main__":

@@ -6,7 +6,10 @@ import logging
 import os
 import socket
 import sys
+from collections.abc import Mapping
 from typing import Any
+
+LOCAL_SLACK_TEAM, LOCAL_SLACK_APP = "T0LOCAL", "A0LOCAL"
 
 
 def free_port() -> int:
@@ -33,31 +36,25 @@ def start_emulator() -> Any:
     return server
 
 
-def main() -> None:
-    """Start (or reuse) the emulator, bootstrap it, and serve the API until interrupted."""
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ.setdefault(key, value)
-    port = int(os.environ.get("PORT", "8000"))
-    emulator = None if os.environ.get("AWS_ENDPOINT_URL") else start_emulator()
+def slack_hint(base: str, environ: Mapping[str, str]) -> str:
+    """The banner's line about Slack's /iam: how to try it, or which variables are still missing."""
+    missing = [name for name in ("SLACK_SIGNING_SECRET", "SLACK_ADMINS") if not environ.get(name)]
+    if missing:
+        return f'Slack\'s /iam: set {" and ".join(missing)} before `make run` (README, "Slack").'
+    return (
+        "Slack's /iam is on. In another shell, with the same SLACK_* variables exported:\n"
+        f"  .venv/bin/python -m local.slack help{'' if base.endswith(':8000') else ' --base ' + base}"
+        "   (signs as Slack does; prints what would go to Slack)"
+    )
 
-    from app import app
-    from chalicelib import aws
-    from chalicelib.config import settings
-    from local.bootstrap import ADMIN_USER, bootstrap
-    from local.gateway import make_server
 
-    account_id = aws.sts().get_caller_identity()["Account"]
-    bootstrap(aws.iam(), aws.dynamodb(), settings(), account_id)
-    server = make_server(app, "127.0.0.1", port)
-    base = f"http://127.0.0.1:{port}"
-    local = "--local" if port == 8000 else f"--local --endpoint {base}"
-    print(
-        f"""
-iam-onboarding is running on {base}  (emulated AWS at {os.environ["AWS_ENDPOINT_URL"]})
+def banner(base: str, emulator: str, environ: Mapping[str, str]) -> str:
+    """What `make run` prints once it serves: where, and what to try."""
+    from local.bootstrap import ADMIN_USER
+
+    local = "--local" if base.endswith(":8000") else f"--local --endpoint {base}"
+    return f"""
+iam-onboarding is running on {base}  (emulated AWS at {emulator})
 Try the admin command line (README, "Admin command line"):
   .venv/bin/iam-onboarding {local} users create alice --group developer
   .venv/bin/iam-onboarding {local} users list
@@ -70,10 +67,35 @@ or the raw requests:
   curl -s {base}/session -H 'X-Dev-Caller: {ADMIN_USER}'
   curl -s {base}/openapi.json
 Open a bundle.url in a browser for the newcomer's page (credentials, MFA, done).
-Slack's /iam: set SLACK_SIGNING_SECRET and SLACK_ADMINS before `make run` (README, "Slack").
-Ctrl-C stops it.""",
-        flush=True,
-    )
+{slack_hint(base, environ)}
+Ctrl-C stops it."""
+
+
+def main() -> None:
+    """Start (or reuse) the emulator, bootstrap it, and serve the API until interrupted."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        # No real Slack workspace locally: `python -m local.slack` signs as this workspace and app.
+        "SLACK_TEAM_ID": LOCAL_SLACK_TEAM,
+        "SLACK_APP_ID": LOCAL_SLACK_APP,
+    }.items():
+        os.environ.setdefault(key, value)
+    port = int(os.environ.get("PORT", "8000"))
+    emulator = None if os.environ.get("AWS_ENDPOINT_URL") else start_emulator()
+
+    from app import app
+    from chalicelib import aws
+    from chalicelib.config import settings
+    from local.bootstrap import bootstrap
+    from local.gateway import make_server
+
+    account_id = aws.sts().get_caller_identity()["Account"]
+    bootstrap(aws.iam(), aws.dynamodb(), settings(), account_id)
+    server = make_server(app, "127.0.0.1", port)
+    base = f"http://127.0.0.1:{port}"
+    print(banner(base, os.environ["AWS_ENDPOINT_URL"], os.environ), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

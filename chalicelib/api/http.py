@@ -120,5 +120,8 @@ def reshape_chalice_errors(event: Request, get_response: Callable[[Request], Res
             if status < 500
             else "Something went wrong on our side; try again later."
         )
+        if status == 415 and not event.path.startswith("/slack/"):  # Slack's routes take Slack's forms
+            # `curl -d` sends form data unless told otherwise: say what every other route takes.
+            message = f"{message}. Send the body as JSON, with the header Content-Type: application/json."
         return error_response(status, code, message, headers=response.headers)  # keeps 405's Allow
     return response

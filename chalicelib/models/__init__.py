@@ -6,7 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 USER_NAME_PATTERN = r"^[A-Za-z0-9_+=,.@-]{1,64}$"
 
@@ -37,7 +38,23 @@ class OnboardingState(StrEnum):
 
 
 UserName = Annotated[str, Field(pattern=USER_NAME_PATTERN, description="1-64 of A-Za-z0-9_+=,.@-")]
-Token = Annotated[str, Field(min_length=1, max_length=256, description="A one-time token from a link")]
+
+
+def _not_a_whole_link(token: str) -> str:
+    # Tokens are base64url, so a '#' or '/' means the whole link was pasted: say so, rather than the
+    # 410 an unknown token gets (no oracle either way: no token looks like that).
+    if "#" in token or "/" in token:
+        raise PydanticCustomError(
+            "whole_link", "Paste only the part after # of the link, not the whole address"
+        )
+    return token
+
+
+Token = Annotated[
+    str,
+    Field(min_length=1, max_length=256, description="A one-time token from a link"),
+    AfterValidator(_not_a_whole_link),
+]
 
 
 class CreateUserRequest(Request):

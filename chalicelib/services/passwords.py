@@ -27,15 +27,32 @@ class PasswordPolicy:
     require_symbols: bool = True
 
 
+# People retype first passwords at the console: leave out what reads alike in many fonts.
+LOOK_ALIKES = "O0Il1"
+
+
+def _without_look_alikes(chars: str) -> str:
+    return "".join(c for c in chars if c not in LOOK_ALIKES)
+
+
 def generate_password(policy: PasswordPolicy) -> str:
-    """A random password with every character class, as long as the policy asks (at least 24)."""
+    """A random password with every character class, as long as the policy asks (at least 24).
+
+    It has no look-alike characters, and it starts with a letter: a spreadsheet opening
+    `credentials.csv` reads a cell starting with `= + - @` as a formula, and quoting it there would
+    change the password.
+    """
     length = min(MAX_LENGTH, max(DEFAULT_LENGTH, policy.minimum_length))
-    classes = (string.ascii_uppercase, string.ascii_lowercase, string.digits, IAM_SYMBOLS)
+    letters = _without_look_alikes(string.ascii_letters)
+    classes = tuple(
+        _without_look_alikes(c)
+        for c in (string.ascii_uppercase, string.ascii_lowercase, string.digits, IAM_SYMBOLS)
+    )
     alphabet = "".join(classes)
     chars = [secrets.choice(c) for c in classes]
-    chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
+    chars += [secrets.choice(alphabet) for _ in range(length - 1 - len(chars))]
     secrets.SystemRandom().shuffle(chars)
-    return "".join(chars)
+    return secrets.choice(letters) + "".join(chars)
 
 
 def satisfies(password: str, policy: PasswordPolicy) -> bool:

@@ -237,7 +237,21 @@ class Provisioner:
             raise UserExists(
                 f"A user named {user_name} exists already (names ignore letter case)."
             ) from failure
-        raise step_failed(action, step, failure, leftovers) from failure
+        refusal = step_failed(action, step, failure, leftovers)
+        if (
+            step.startswith("AddUserToGroup(")
+            and isinstance(failure, ClientError)
+            and error_code(failure) == "NoSuchEntity"
+        ):
+            # The managed groups are made by the account bootstrap, not by the stack (its role may not).
+            refusal = type(refusal)(
+                refusal.step,
+                refusal.aws_code,
+                f"{refusal.message} The group {step.removeprefix('AddUserToGroup(').removesuffix(')')} does "
+                "not exist in this account: an administrator runs `python -m deploy.bootstrap_account "
+                "--apply` once (see the README), then try again.",
+            )
+        raise refusal from failure
 
     # --- read -----------------------------------------------------------------------------------
 

@@ -14,8 +14,10 @@
       progress3: "Sign in",
       nolinkTitle: "Open the link from your admin",
       nolinkText:
-        "This page works only through the personal link your admin sent you. Open that link again, exactly " +
-        "as you received it. If it does not work, ask your admin for a new link.",
+        "This page works only through the personal link your admin sent you. If you have not pressed " +
+        "\"Show my credentials\" yet, open that link again, exactly as you received it. If you have, that " +
+        "link is used up: to set up MFA, ask your admin for an MFA link (an address with /enroll# in it). " +
+        "Otherwise ask your admin for a new link.",
       welcomeTitle: "Step 1: your credentials",
       welcomeText:
         "Your admin created an AWS account user for you. This page shows your user name and first password, " +
@@ -51,6 +53,9 @@
         "For example Google Authenticator, Microsoft Authenticator, Authy or 1Password. Install one now if " +
         "you have none, then press the button.",
       startMfa: "Show the QR code",
+      resumeNote:
+        "Welcome back. Press the button for a new QR code. If you added this account to your app " +
+        "before, delete that entry: only the new code will work.",
       scanTitle: "Scan the QR code",
       scanText: "In your authenticator app, add an account and scan this code.",
       qrAlt: "QR code to add your AWS account to an authenticator app",
@@ -78,11 +83,15 @@
       errorLinkExpired:
         "This link has expired or was already used. Ask your admin for a new link.",
       errorEnrollmentExpired:
-        "This MFA setup link has expired or was used up. Ask your admin for a new MFA setup link.",
+        "This MFA setup link has expired or was used up. Ask your admin for a new MFA link (an address " +
+        "with /enroll# in it).",
       errorWrongCodes:
         "Those codes did not work. Wait until your app shows a new code, type it in the first box, then " +
         "wait for the next code and type it in the second box. Check that the app shows this account " +
-        "(scanned from this page, not an older one). After 5 wrong tries you need a new link.",
+        "(scanned from this page, not an older one).",
+      triesLeft: "{n} tries left; after that you need a new MFA link from your admin.",
+      triesLeftOne: "1 try left; after that you need a new MFA link from your admin.",
+      triesUnknown: "After 5 wrong tries you need a new MFA link from your admin.",
       errorCodeFormat: "Type two codes of 6 digits each.",
       errorSameCodes:
         "The two codes must be different: wait until the app shows a new code, then type it in the second box.",
@@ -102,8 +111,10 @@
       progress3: "サインイン",
       nolinkTitle: "管理者から届いたリンクを開いてください",
       nolinkText:
-        "このページは、管理者から届いたあなた専用のリンクからのみ使えます。受け取ったリンクをそのままもう一度" +
-        "開いてください。うまくいかない場合は、管理者に新しいリンクを依頼してください。",
+        "このページは、管理者から届いたあなた専用のリンクからのみ使えます。まだ「認証情報を表示する」を押して" +
+        "いなければ、受け取ったリンクをそのままもう一度開いてください。すでに押した場合、そのリンクは使用済み" +
+        "です。MFA を設定するには、管理者に MFA 設定リンク (/enroll# を含むアドレス) を依頼してください。" +
+        "それ以外の場合は、管理者に新しいリンクを依頼してください。",
       welcomeTitle: "ステップ 1: 認証情報",
       welcomeText:
         "管理者があなたの AWS ユーザーを作成しました。このページでユーザー名と初期パスワードを確認し、" +
@@ -139,6 +150,9 @@
         "例: Google Authenticator、Microsoft Authenticator、Authy、1Password。まだ入っていなければ今インストールし、" +
         "ボタンを押してください。",
       startMfa: "QR コードを表示する",
+      resumeNote:
+        "おかえりなさい。ボタンを押すと新しい QR コードが表示されます。以前このアカウントをアプリに追加した" +
+        "場合は、その項目を削除してください。新しいコードだけが使えます。",
       scanTitle: "QR コードを読み取る",
       scanText: "認証アプリでアカウントを追加し、このコードを読み取ってください。",
       qrAlt: "認証アプリに AWS アカウントを追加するための QR コード",
@@ -165,11 +179,15 @@
       working: "処理中…",
       errorLinkExpired: "このリンクは有効期限が切れているか、すでに使われています。管理者に新しいリンクを依頼してください。",
       errorEnrollmentExpired:
-        "この MFA 設定リンクは有効期限が切れているか、使い切られています。管理者に新しい MFA 設定リンクを依頼してください。",
+        "この MFA 設定リンクは有効期限が切れているか、使い切られています。管理者に新しい MFA 設定リンク " +
+        "(/enroll# を含むアドレス) を依頼してください。",
       errorWrongCodes:
         "コードが正しくありません。アプリに新しいコードが表示されるのを待って 1 つ目の欄に入力し、" +
         "次のコードに切り替わったら 2 つ目の欄に入力してください。アプリのアカウントが、古いものではなく" +
-        "このページで読み取ったものか確認してください。5 回間違えると新しいリンクが必要になります。",
+        "このページで読み取ったものか確認してください。",
+      triesLeft: "あと {n} 回試せます。使い切ると、管理者に新しい MFA 設定リンクを依頼する必要があります。",
+      triesLeftOne: "あと 1 回試せます。使い切ると、管理者に新しい MFA 設定リンクを依頼する必要があります。",
+      triesUnknown: "5 回間違えると、管理者に新しい MFA 設定リンクを依頼する必要があります。",
       errorCodeFormat: "6 桁のコードを 2 つ入力してください。",
       errorSameCodes:
         "2 つのコードは別のものです。アプリに新しいコードが表示されるのを待ち、それを 2 つ目の欄に入力してください。",
@@ -189,14 +207,38 @@
     enrollmentToken: "",
     credentials: null,
     consoleUrl: "",
-    message: null, // { key, kind }: kept as a key so a language switch re-renders it
+    // { keys, kind, near, n }: kept as keys so a language switch re-renders it; `near` names the box.
+    message: null,
     busy: false,
   };
 
   const $ = (id) => document.getElementById(id);
 
-  function t(key) {
-    return STRINGS[state.lang][key] ?? STRINGS.en[key] ?? key;
+  // Where this tab is, so that a reload or a trip to the app store resumes it. sessionStorage belongs to
+  // this tab alone and ends with it; the address bar and the history never see a token. The password and
+  // the MFA seed are never kept: only the one-time tokens the page is still waiting to use.
+  const SAVED = "iam-onboarding";
+
+  function remember(entry) {
+    try {
+      if (entry) sessionStorage.setItem(SAVED, JSON.stringify(entry));
+      else sessionStorage.removeItem(SAVED);
+    } catch {
+      // Storage refused (private mode, quota): the page still works, it only cannot resume.
+    }
+  }
+
+  function recalled() {
+    try {
+      const entry = JSON.parse(sessionStorage.getItem(SAVED) || "null");
+      return entry && typeof entry === "object" ? entry : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function t(key, n = 0) {
+    return (STRINGS[state.lang][key] ?? STRINGS.en[key] ?? key).replace("{n}", String(n));
   }
 
   function preferredLanguage() {
@@ -221,21 +263,26 @@
     renderMessage();
   }
 
+  // Messages show at the top of the page, or next to the form they are about (the code fields), so that
+  // on a phone they appear where the person is looking.
+  const MESSAGE_BOXES = ["message", "codes-message"];
+
   function renderMessage() {
-    const box = $("message");
-    if (!state.message) {
-      box.hidden = true;
-      box.textContent = "";
-      return;
+    for (const id of MESSAGE_BOXES) {
+      const box = $(id);
+      const mine = state.message && state.message.near === id;
+      box.hidden = !mine;
+      // Japanese runs sentences together; English puts a space between them.
+      const gap = state.lang === "ja" ? "" : " ";
+      box.textContent = mine ? state.message.keys.map((key) => t(key, state.message.n)).join(gap) : "";
+      if (mine) box.className = `message ${state.message.kind}`;
     }
-    box.className = `message ${state.message.kind}`;
-    box.textContent = t(state.message.key);
-    box.hidden = false;
   }
 
-  function say(key, kind = "error") {
-    state.message = { key, kind };
+  function say(keys, { kind = "error", near = "message", n = 0 } = {}) {
+    state.message = { keys: Array.isArray(keys) ? keys : [keys], kind, near, n };
     renderMessage();
+    $(near).scrollIntoView({ block: "nearest" });
   }
 
   function clearMessage() {
@@ -297,9 +344,11 @@
     try {
       await work();
     } catch (error) {
-      if (error instanceof NetworkError) say("errorNetwork");
+      // Said next to the form the button belongs to, where the person is looking.
+      const near = button.closest("form") ? "codes-message" : "message";
+      if (error instanceof NetworkError) say("errorNetwork", { near });
       else {
-        say("errorServer");
+        say("errorServer", { near });
         throw error;
       }
     } finally {
@@ -330,7 +379,10 @@
     const reply = await post("onboarding/credentials", { token: state.token });
     if (reply.status !== 200) {
       say(failure(reply, { expired: "errorLinkExpired" }));
-      if (refused(reply)) $("show-credentials").hidden = true;
+      if (refused(reply)) {
+        $("show-credentials").hidden = true;
+        remember(null);
+      }
       return;
     }
     clearMessage();
@@ -344,9 +396,11 @@
     $("console-url").href = c.console_url;
     if (c.enrollment) {
       state.enrollmentToken = c.enrollment.token;
+      remember({ step: "mfa", token: c.enrollment.token, consoleUrl: c.console_url });
       $("mfa-next").hidden = false;
       $("mfa-present").hidden = true;
     } else {
+      remember({ step: "done", consoleUrl: c.console_url });
       $("mfa-next").hidden = true;
       $("mfa-present").hidden = false;
     }
@@ -355,6 +409,10 @@
 
   function csvField(value) {
     const text = String(value ?? "");
+    // A spreadsheet runs a cell starting with = + - @ tab or CR as a formula. OWASP's CSV-injection
+    // advice: prefix such a cell with ' (read as "this is text") and quote it. Only a user name can
+    // start so; passwords start with a letter, so the password cell is always the exact password.
+    if (/^[=+\-@\t\r]/.test(text)) return `"'${text.replace(/"/g, '""')}"`;
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   }
 
@@ -423,16 +481,26 @@
     const reply = await post("onboarding/mfa", { token: state.enrollmentToken });
     if (reply.status !== 200) {
       say(failure(reply, { expired: "errorEnrollmentExpired" }));
-      if (refused(reply)) $("start-mfa").hidden = true;
+      if (refused(reply)) {
+        $("start-mfa").hidden = true;
+        $("resume-note").hidden = true;
+        remember(null);
+      }
       return;
     }
     clearMessage();
+    // Coming back after this point needs a fresh QR code: the seed is never kept in the browser.
+    remember({ step: "mfa", token: state.enrollmentToken, consoleUrl: state.consoleUrl, started: true });
+    $("resume-note").hidden = true;
     const m = reply.data;
     $("qr").src = svgDataUrl(m.qr_svg);
     $("otpauth").href = m.otpauth_uri;
     $("secret").dataset.value = m.secret;
     $("secret").textContent = m.secret.match(/.{1,4}/g).join(" ");
-    if (!state.consoleUrl) state.consoleUrl = consoleUrlFromOtpauth(m.otpauth_uri);
+    if (!state.consoleUrl) {
+      state.consoleUrl = consoleUrlFromOtpauth(m.otpauth_uri);
+      remember({ ...recalled(), consoleUrl: state.consoleUrl });
+    }
     $("start-mfa").hidden = true;
     $("mfa-setup").hidden = false;
     $("code1").focus();
@@ -447,38 +515,51 @@
     const code2 = readCode("code2");
     // Checked here first so a typo does not use up one of the five tries the server allows.
     if (!/^\d{6}$/.test(code1) || !/^\d{6}$/.test(code2)) {
-      say("errorCodeFormat");
+      say("errorCodeFormat", { near: "codes-message" });
       $(/^\d{6}$/.test(code1) ? "code2" : "code1").focus();
       return;
     }
     if (code1 === code2) {
-      say("errorSameCodes");
+      say("errorSameCodes", { near: "codes-message" });
       $("code2").value = "";
       $("code2").focus();
       return;
     }
     const reply = await post("onboarding/mfa/verify", { token: state.enrollmentToken, code1, code2 });
     if (reply.status !== 200) {
-      say(failure(reply, { expired: "errorEnrollmentExpired", invalid: "errorCodeFormat" }));
       $("code1").value = "";
       $("code2").value = "";
-      if (reply.status === 410) $("mfa-setup").hidden = true;
-      else $("code1").focus();
+      if (reply.status === 410) {
+        $("mfa-setup").hidden = true;
+        remember(null);
+        say("errorEnrollmentExpired");
+        return;
+      }
+      $("code1").focus();
+      const key = failure(reply, { expired: "errorEnrollmentExpired", invalid: "errorCodeFormat" });
+      if (key === "errorWrongCodes") {
+        // The API counts the tries ("4 tries left."); the page says it in the person's language.
+        const left = /(\d+) tr(?:y|ies) left/.exec(reply.data.error.message || "");
+        const n = left ? Number(left[1]) : 0;
+        const tries = !left ? "triesUnknown" : n === 1 ? "triesLeftOne" : "triesLeft";
+        say([key, tries], { near: "codes-message", n });
+      } else say(key, { near: "codes-message" });
       return;
     }
     clearMessage();
     state.enrollmentToken = "";
+    remember({ step: "done", consoleUrl: state.consoleUrl });
     showDone();
   }
 
   // Step 3 -------------------------------------------------------------------------------------------
 
-  function showDone() {
+  function showDone({ focus = true } = {}) {
     const link = $("done-console-url");
     link.textContent = state.consoleUrl;
     link.href = state.consoleUrl || "#";
     link.parentElement.hidden = !state.consoleUrl;
-    show("done");
+    show("done", { focus });
   }
 
   // Start --------------------------------------------------------------------------------------------
@@ -496,7 +577,7 @@
       clearMessage();
       show("mfa");
     });
-    $("to-done").addEventListener("click", showDone);
+    $("to-done").addEventListener("click", () => showDone());
     $("start-mfa").addEventListener("click", (e) => busyWhile(e.currentTarget, startMfa));
     $("verify").addEventListener("submit", (e) => {
       e.preventDefault();
@@ -521,14 +602,19 @@
     }
     if (token) window.history.replaceState(null, "", window.location.pathname + window.location.search);
     const enrolling = /\/enroll\/?$/.test(window.location.pathname);
-    if (!token) show("nolink", { focus: false });
-    else if (enrolling) {
-      state.enrollmentToken = token;
-      show("mfa", { focus: false });
-    } else {
-      state.token = token;
+    // A link in the address bar starts afresh; without one, the tab resumes where it was.
+    if (token) remember(enrolling ? { step: "mfa", token } : { step: "welcome", token });
+    const saved = recalled() || {};
+    state.consoleUrl = typeof saved.consoleUrl === "string" ? saved.consoleUrl : "";
+    if (saved.step === "welcome" && saved.token) {
+      state.token = saved.token;
       show("welcome", { focus: false });
-    }
+    } else if (saved.step === "mfa" && saved.token) {
+      state.enrollmentToken = saved.token;
+      $("resume-note").hidden = !saved.started;
+      show("mfa", { focus: false });
+    } else if (saved.step === "done") showDone({ focus: false });
+    else show("nolink", { focus: false });
   }
 
   start();

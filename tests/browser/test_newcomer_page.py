@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pyotp
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import PHONE, Stack
@@ -126,6 +127,32 @@ def test_credentials_csv_is_made_in_the_browser_in_the_console_layout(stack: Sta
     ]
     assert text.startswith("User name,Password,Access key ID,Secret access key,Console login link\r\n")
     assert not any(r.startswith("http") for r in requests)
+
+
+@pytest.mark.parametrize("user_name", ["=1+2", "+1-2", "-3", "@home"])
+def test_credentials_csv_keeps_a_spreadsheet_from_reading_a_user_name_as_a_formula(
+    stack: Stack, open_page: Any, user_name: str
+) -> None:
+    status, created = stack.call(
+        "POST", "/admin/users", {"user_name": user_name, "groups": ["developer"]}, admin=True
+    )
+    assert status == 201, created
+    page = open_page(created["bundle"]["url"])
+    claimed = show_credentials(page)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download credentials.csv").click()
+
+    text = open(download.value.path(), encoding="utf-8", newline="").read()  # noqa: SIM115
+    # OWASP's CSV-injection advice: a leading ' makes the cell text, and the cell is quoted.
+    assert text.splitlines()[1].startswith(f'"\'{user_name}",')
+    assert list(csv.reader(io.StringIO(text)))[1] == [
+        f"'{user_name}",
+        claimed["password"],
+        "",
+        "",
+        CONSOLE_URL,
+    ]
 
 
 def test_a_used_link_says_to_ask_the_admin_for_a_new_one(stack: Stack, open_page: Any) -> None:
@@ -371,10 +398,13 @@ def test_the_fifth_wrong_pair_says_to_ask_for_a_new_mfa_link(stack: Stack, open_
         with page.expect_response("**/onboarding/mfa/verify") as answer:
             page.get_by_role("button", name="Turn on MFA").click()
         statuses.append(answer.value.status)
+        # The page empties the fields once it has taken the answer in: only then type the next pair.
+        expect(page.get_by_label("First code")).to_have_value("")
 
     assert statuses == [400, 400, 400, 400, 410]
     expect(page.get_by_role("alert")).to_have_text(
-        "This MFA setup link has expired or was used up. Ask your admin for a new MFA setup link."
+        "This MFA setup link has expired or was used up. Ask your admin for a new MFA link (an address "
+        "with /enroll# in it)."
     )
     expect(page.get_by_label("First code")).to_be_hidden()
 
@@ -449,5 +479,191 @@ def test_an_expired_enrollment_link_says_to_ask_for_a_new_mfa_link(stack: Stack,
     page.get_by_role("button", name="Show the QR code").click()
 
     expect(page.get_by_role("alert")).to_have_text(
-        "This MFA setup link has expired or was used up. Ask your admin for a new MFA setup link."
+        "This MFA setup link has expired or was used up. Ask your admin for a new MFA link (an address "
+        "with /enroll# in it)."
     )
+
+
+# Nobody gets stuck (issue 16): on a phone, wrong codes and a reload must not strand the newcomer.
+
+
+def in_view(page: Page, selector: str) -> bool:
+    """Whether the element is wholly inside the visible part of the window (to the pixel: layout rounds)."""
+    return bool(
+        page.locator(selector).evaluate(
+            "el => { const r = el.getBoundingClientRect();"
+            " return r.height > 0 && r.top >= -1 && r.bottom <= window.innerHeight + 1; }"
+        )
+    )
+
+
+def test_wrong_codes_on_a_phone_are_explained_next_to_the_code_fields_with_the_tries_left(
+    stack: Stack, open_page: Any
+) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"], viewport=PHONE)
+    show_credentials(page)
+    code1, code2 = consecutive_codes(start_mfa(page))
+
+    page.get_by_label("First code").fill(code2)
+    page.get_by_label("Next code").fill(code1)
+    page.get_by_role("button", name="Turn on MFA").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Those codes did not work")
+    expect(alert).to_contain_text("4 tries left")
+    assert alert.evaluate("el => el.closest('form') !== null")
+    assert in_view(page, "[role=alert]:not([hidden])")
+    assert in_view(page, "#code1")
+    expect(page.get_by_label("First code")).to_be_focused()
+
+
+def test_the_tries_left_count_down_in_japanese_too(stack: Stack, open_page: Any) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"], locale="ja-JP", viewport=PHONE)
+    page.get_by_role("button", name="認証情報を表示する").click()
+    page.get_by_role("button", name="次へ: MFA を設定する").click()
+    page.get_by_role("button", name="QR コードを表示する").click()
+
+    for left in (4, 3):
+        page.get_by_label("1 つ目のコード").fill("111111")
+        page.get_by_label("次のコード").fill("222222")
+        page.get_by_role("button", name="MFA を有効にする").click()
+        # Wait for the page to have taken the answer in (it empties the fields) before typing again.
+        expect(page.get_by_role("alert")).to_contain_text(f"確認してください。あと {left} 回試せます")
+
+    assert in_view(page, "[role=alert]:not([hidden])")
+
+
+def test_a_server_failure_at_verify_on_a_phone_is_said_next_to_the_code_fields(
+    stack: Stack, open_page: Any
+) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"], viewport=PHONE)
+    show_credentials(page)
+    start_mfa(page)
+    page.route(
+        "**/onboarding/mfa/verify",
+        lambda route: route.fulfill(
+            status=502,
+            content_type="application/json",
+            body='{"error": {"code": "aws_error", "message": "AWS refused EnableMFADevice."}}',
+        ),
+    )
+
+    page.get_by_label("First code").fill("111111")
+    page.get_by_label("Next code").fill("222222")
+    page.get_by_role("button", name="Turn on MFA").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Something went wrong on our side")
+    assert page.get_by_role("alert").evaluate("el => el.closest('form') !== null")
+    assert in_view(page, "[role=alert]:not([hidden])")
+
+
+def test_a_reload_at_the_mfa_step_on_a_phone_resumes_the_mfa_step_and_enrolls(
+    stack: Stack, open_page: Any
+) -> None:
+    created = stack.new_user()
+    page = open_page(created["bundle"]["url"], viewport=PHONE)
+    show_credentials(page)
+    page.get_by_role("button", name="Next: set up MFA").click()
+
+    page.reload()
+
+    expect(page.get_by_role("heading", name="Step 2: set up MFA")).to_be_visible()
+    assert page.url == f"{stack.base}/onboard"
+    code1, code2 = consecutive_codes(start_mfa_here(page))
+    page.get_by_label("First code").fill(code1)
+    page.get_by_label("Next code").fill(code2)
+    page.get_by_role("button", name="Turn on MFA").click()
+    expect(page.get_by_role("heading", name="Step 3: sign in")).to_be_visible()
+    status, detail = stack.call("GET", f"/admin/users/{created['user_name']}", admin=True)
+    assert (status, detail["state"]) == (200, "mfa_enrolled")
+
+
+def start_mfa_here(page: Page) -> str:
+    """On the MFA step, show the QR code; return the secret shown."""
+    page.get_by_role("button", name="Show the QR code").click()
+    secret = page.locator("#secret")
+    expect(secret).to_be_visible()
+    return secret.inner_text().replace(" ", "")
+
+
+def test_coming_back_from_the_authenticator_app_resumes_the_mfa_step_and_says_to_scan_again(
+    stack: Stack, open_page: Any
+) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"], viewport=PHONE)
+    show_credentials(page)
+    start_mfa(page)
+
+    # The otpauth:// link and the app store take the person out of the browser; the tab comes back later.
+    page.goto("about:blank")
+    page.go_back()
+
+    expect(page.get_by_role("heading", name="Step 2: set up MFA")).to_be_visible()
+    expect(page.get_by_text("Welcome back")).to_be_visible()
+    code1, code2 = consecutive_codes(start_mfa_here(page))
+    page.get_by_label("First code").fill(code1)
+    page.get_by_label("Next code").fill(code2)
+    page.get_by_role("button", name="Turn on MFA").click()
+    expect(page.get_by_role("heading", name="Step 3: sign in")).to_be_visible()
+
+
+def test_the_enrollment_token_never_reaches_the_address_bar_or_the_history(
+    stack: Stack, open_page: Any
+) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"], viewport=PHONE)
+    claimed = show_credentials(page)
+    page.get_by_role("button", name="Next: set up MFA").click()
+    page.reload()
+    expect(page.get_by_role("heading", name="Step 2: set up MFA")).to_be_visible()
+
+    token = claimed["enrollment"]["token"]
+    assert token not in page.url
+    assert page.evaluate("history.length") <= 2
+    assert token not in page.evaluate("JSON.stringify(history.state)")
+    assert token not in page.evaluate("JSON.stringify(Object.assign({}, localStorage))")
+
+
+def test_a_reload_after_mfa_is_on_shows_the_sign_in_step_again(stack: Stack, open_page: Any) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"], viewport=PHONE)
+    show_credentials(page)
+    code1, code2 = consecutive_codes(start_mfa(page))
+    page.get_by_label("First code").fill(code1)
+    page.get_by_label("Next code").fill(code2)
+    page.get_by_role("button", name="Turn on MFA").click()
+    expect(page.get_by_role("heading", name="Step 3: sign in")).to_be_visible()
+
+    page.reload()
+
+    expect(page.get_by_role("heading", name="Step 3: sign in")).to_be_visible()
+    expect(page.locator("#done-console-url")).to_have_attribute("href", CONSOLE_URL)
+    assert "token" not in page.evaluate("JSON.stringify(Object.assign({}, sessionStorage))")
+
+
+def test_a_new_tab_without_the_link_says_to_ask_the_admin_for_an_mfa_link(
+    stack: Stack, open_page: Any
+) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"], viewport=PHONE)
+    show_credentials(page)
+
+    other = page.context.new_page()
+    other.goto(f"{stack.base}/onboard")
+
+    expect(other.get_by_role("heading", name="Open the link from your admin")).to_be_visible()
+    expect(other.get_by_text("/enroll#")).to_be_visible()
+
+
+def test_resuming_a_spent_enrollment_says_exactly_what_to_ask_the_admin_for(
+    stack: Stack, open_page: Any
+) -> None:
+    created = stack.new_user()
+    page = open_page(created["bundle"]["url"], viewport=PHONE)
+    show_credentials(page)
+    page.get_by_role("button", name="Next: set up MFA").click()
+    # The admin resets the enrollment meanwhile (a new MFA link makes the old one dead).
+    stack.call("POST", f"/admin/users/{created['user_name']}/enrollment", admin=True)
+
+    page.reload()
+    page.get_by_role("button", name="Show the QR code").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Ask your admin for a new MFA link")
+    expect(page.get_by_role("alert")).to_contain_text("/enroll#")
+    assert in_view(page, "[role=alert]:not([hidden])")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,6 +21,7 @@ from tests.conftest import ACCOUNT_ID, reset_caches
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
 
+ROOT = Path(__file__).resolve().parents[2]
 FORCE_MFA = f"arn:aws:iam::{ACCOUNT_ID}:policy/Force-MFA"
 
 
@@ -93,3 +98,44 @@ def test_a_drifted_force_mfa_gets_a_new_default_version(iam: IAMClient) -> None:
         "make policies/force-mfa.json the default version of Force-MFA (older versions kept)"
     ]
     assert iam.get_policy(PolicyArn=FORCE_MFA)["Policy"]["DefaultVersionId"] == "v3"
+
+
+def _bootstrap_without_aws_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m deploy.bootstrap_account` with no AWS configuration but `env`."""
+    environment = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",  # no instance role to find here, and no waiting for one
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "deploy.bootstrap_account"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_bootstrap_without_a_region_says_what_to_set_instead_of_a_traceback(tmp_path: Path) -> None:
+    done = _bootstrap_without_aws_settings(
+        tmp_path, AWS_ACCESS_KEY_ID="AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY="x"
+    )
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "AWS_DEFAULT_REGION" in done.stderr
+    assert "aws configure set region" in done.stderr
+
+
+def test_bootstrap_without_credentials_says_what_to_set_instead_of_a_traceback(tmp_path: Path) -> None:
+    done = _bootstrap_without_aws_settings(tmp_path, AWS_DEFAULT_REGION="eu-west-1")
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "No AWS credentials" in done.stderr
+    assert "AWS_PROFILE" in done.stderr

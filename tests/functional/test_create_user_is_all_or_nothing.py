@@ -76,3 +76,19 @@ def test_when_cleanup_fails_too_the_error_says_what_to_remove_by_hand(api: Api) 
     message = reply.body["error"]["message"]
     assert reply.status == 503
     assert "remove by hand: AddUserToGroup(developer), CreateUser" in message
+
+
+def test_a_missing_managed_group_says_to_run_the_account_bootstrap(api: Api) -> None:
+    # An account where the bootstrap was skipped: the manifest's group does not exist in IAM.
+    iam = aws.iam()
+    for policy in iam.list_attached_group_policies(GroupName="developer")["AttachedPolicies"]:
+        iam.detach_group_policy(GroupName="developer", PolicyArn=policy["PolicyArn"])
+    iam.delete_group(GroupName="developer")
+
+    reply = api.as_admin("POST", "/admin/users", {"user_name": "hank", "groups": ["developer"]})
+
+    assert reply.status == 502
+    message = reply.body["error"]["message"]
+    assert "AddUserToGroup(developer) (NoSuchEntity). Nothing was left behind." in message
+    assert "python -m deploy.bootstrap_account --apply" in message
+    assert [u["UserName"] for u in iam.list_users()["Users"]] == ["admin"]

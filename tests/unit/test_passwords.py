@@ -44,3 +44,15 @@ def test_generated_passwords_differ() -> None:
 )
 def test_the_policy_check_knows_each_rule(password: str, policy: PasswordPolicy, ok: bool) -> None:
     assert satisfies(password, policy) is ok
+
+
+def test_a_generated_password_has_no_look_alike_characters() -> None:
+    used = set("".join(generate_password(PasswordPolicy()) for _ in range(500)))
+
+    assert not used & set("O0Il1")
+
+
+def test_a_generated_password_starts_with_a_letter_so_no_spreadsheet_reads_it_as_a_formula() -> None:
+    firsts = {generate_password(PasswordPolicy())[0] for _ in range(500)}
+
+    assert all(c in string.ascii_letters for c in firsts)

@@ -109,6 +109,19 @@ def test_without_a_signing_secret_slack_is_not_configured(
     assert (reply.status, reply.body["error"]["code"]) == (503, "slack_not_configured")
 
 
+def test_slack_not_configured_names_the_variables_to_set(
+    slack: SlackClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLACK_SIGNING_SECRET")
+    forget_slack_caches()
+
+    message = slack.command("help").body["error"]["message"]
+
+    assert all(
+        name in message for name in ("SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET_PARAM", "SLACK_ADMINS")
+    )
+
+
 # --- then the allow-list, then once-only --------------------------------------------------------------
 
 
