@@ -12,9 +12,10 @@ import functools
 import json
 import warnings
 from http.server import HTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+import boto3
 from chalice.app import Chalice, IAMAuthorizer
 from chalice.config import Config
 from chalice.local import (
@@ -26,9 +27,12 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
-from chalicelib import aws
 from chalicelib.services.identity import LOCAL_MFA_KEY
 from local.gate import ResourcePolicyGate
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_sts import STSClient
 
 # chalice local warns that it cannot check IAM auth; this gateway does that job, so the warning misleads.
 warnings.filterwarnings("ignore", message="IAMAuthorizer is not a supported in local mode")
@@ -46,25 +50,44 @@ class GatewayError(LocalGatewayException):
         self.CODE = status
 
 
-@functools.cache
-def _account_id() -> str:
-    return aws.sts().get_caller_identity()["Account"]
+class CallerDirectory:
+    """The dev callers' ARNs, looked up as API Gateway's SigV4 check would resolve them.
 
+    The lookups stand in for API Gateway, not for the app, so they go through clients of their own:
+    whatever watches or fails the app's clients (`chalicelib.aws`) never sees them.
+    """
 
-def _user_arn(user_name: str) -> str:
-    try:
-        return aws.iam().get_user(UserName=user_name)["User"]["Arn"]
-    except Exception:
-        # Unknown users still get an ARN: the app then refuses them, exactly as it would in AWS.
-        return f"arn:aws:iam::{_account_id()}:user/{user_name}"
+    def __init__(self, iam: IAMClient, sts: STSClient) -> None:
+        self._iam = iam
+        self._sts = sts
+
+    @classmethod
+    def with_own_clients(cls) -> CallerDirectory:
+        """A directory with IAM and STS clients of its own (pointed at the emulator, as the app's are)."""
+        return cls(boto3.client("iam"), boto3.client("sts"))
+
+    @functools.cached_property
+    def _account_id(self) -> str:
+        return self._sts.get_caller_identity()["Account"]
+
+    def arn(self, user_name: str) -> str:
+        """The ARN of the IAM user `user_name`; an ARN the app will refuse when there is no such user."""
+        try:
+            return self._iam.get_user(UserName=user_name)["User"]["Arn"]
+        except Exception:
+            # Unknown users still get an ARN: the app then refuses them, exactly as it would in AWS.
+            return f"arn:aws:iam::{self._account_id}:user/{user_name}"
 
 
 class DevGateway(LocalGateway):
     """A LocalGateway that authenticates with dev headers and enforces the resource policy file."""
 
-    def __init__(self, app_object: Chalice, config: Config, gate: ResourcePolicyGate) -> None:
+    def __init__(
+        self, app_object: Chalice, config: Config, gate: ResourcePolicyGate, callers: CallerDirectory
+    ) -> None:
         super().__init__(app_object, config)
         self._gate = gate
+        self._callers = callers
 
     def handle_request(
         self, method: str, path: str, headers: dict[str, Any], body: bytes | None
@@ -106,7 +129,7 @@ class DevGateway(LocalGateway):
         if not self._gate.allows(method, context["path"], condition_keys):
             raise GatewayError(403, "mfa_required", "Sign in with MFA to use this endpoint.")
         identity = context["identity"]
-        identity["userArn"] = _user_arn(caller)
+        identity["userArn"] = self._callers.arn(caller)
         identity["caller"] = caller
         identity["accessKey"] = LONG_TERM_KEY if mfa is None else TEMPORARY_KEY
         if mfa is not None:
@@ -125,8 +148,9 @@ class DevRequestHandler(ChaliceRequestHandler):
         app_object: Chalice,
         config: Config,
         gate: ResourcePolicyGate,
+        callers: CallerDirectory,
     ) -> None:
-        self.local_gateway = DevGateway(app_object, config, gate)
+        self.local_gateway = DevGateway(app_object, config, gate, callers)
         # Skip ChaliceRequestHandler.__init__ (it would build a plain LocalGateway).
         super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 
@@ -155,6 +179,10 @@ def make_server(app_object: Chalice, host: str, port: int) -> ThreadedHTTPServer
         app_object.__class__ = CustomLocalChalice
     config = Config(chalice_stage="dev", config_from_disk={}, user_provided_params={})
     handler = functools.partial(
-        DevRequestHandler, app_object=app_object, config=config, gate=ResourcePolicyGate.from_file()
+        DevRequestHandler,
+        app_object=app_object,
+        config=config,
+        gate=ResourcePolicyGate.from_file(),
+        callers=CallerDirectory.with_own_clients(),
     )
     return DevServer((host, port), handler)

@@ -17,7 +17,6 @@ import json
 import logging
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,8 +33,6 @@ from chalicelib.config import settings
 from local.observe import observing_calls
 from tests.conftest import ACCOUNT_ID, Api, Reply, reset_caches, token_of
 from tests.faults import failing_on_the_wire
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -261,7 +258,7 @@ REASONS = {
 
 @dataclass(frozen=True)
 class RecordedCall:
-    """The `nth` call to `service`.`operation` during an operation (counting the gateway's calls too)."""
+    """The `nth` call to `service`.`operation` during an operation."""
 
     service: str
     operation: str
@@ -273,18 +270,13 @@ class RecordedCall:
         return f"{self.service}:{self.operation}" + (f"#{self.nth}" if self.nth > 1 else "")
 
 
-def _made_by_the_dev_gateway() -> bool:
-    """Whether the AWS call being made comes from local/ (the dev stand-in for API Gateway's SigV4 check)."""
-    for frame in reversed(traceback.extract_stack()):
-        path = Path(frame.filename)
-        if ROOT in path.parents and ".venv" not in path.parts and "tests" not in path.relative_to(ROOT).parts:
-            return path.relative_to(ROOT).parts[0] == "local"
-    return False
-
-
 @contextmanager
 def recording() -> Iterator[list[RecordedCall]]:
-    """The product's AWS calls made while active (the dev gateway's own calls are counted, not listed)."""
+    """The product's AWS calls made while active.
+
+    Only the product's clients are watched: the dev gateway (the local stand-in for API Gateway's SigV4
+    check) looks callers up through clients of its own, so its calls are neither recorded nor faulted.
+    """
     calls: list[RecordedCall] = []
     seen: dict[tuple[str, str], int] = {}
     clients = [aws.iam(), aws.dynamodb(), aws.sts()]  # the services whose errors tests/faults.py can forge
@@ -292,8 +284,7 @@ def recording() -> Iterator[list[RecordedCall]]:
     def record(model: Any, params: dict[str, Any]) -> None:
         key = (model.service_model.service_name, model.name)
         seen[key] = seen.get(key, 0) + 1
-        if not _made_by_the_dev_gateway():
-            calls.append(RecordedCall(*key, seen[key]))
+        calls.append(RecordedCall(*key, seen[key]))
 
     with observing_calls(record, clients):
         yield calls

@@ -9,7 +9,7 @@ from typing import Any
 
 from app import app
 from chalicelib import aws
-from tests.conftest import Api
+from tests.conftest import Api, CallLog
 
 EVENT = json.loads((Path(__file__).parent.parent / "events" / "apigw_post_admin_users.json").read_text())
 
@@ -55,3 +55,12 @@ def test_the_same_event_signed_by_the_admin_does_create_the_user(api: Api) -> No
     status, body = invoke(event)
 
     assert status == 201 and body["user_name"] == "eve"
+
+
+def test_the_gateway_looks_the_caller_up_through_clients_of_its_own(api: Api, aws_calls: CallLog) -> None:
+    # API Gateway resolves the signer, not the app: the app's clients must carry only the app's calls,
+    # or every tool that watches or fails them (fault injection, the bench) counts the gateway's.
+    reply = api.as_admin("GET", "/session")
+
+    assert reply.status == 200 and reply.body["arn"] == "arn:aws:iam::123456789012:user/admin"
+    assert aws_calls.operations() == ["ListMFADevices"]
