@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
+import time
 import warnings
+from collections.abc import Callable
 from http.server import HTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -50,16 +53,36 @@ class GatewayError(LocalGatewayException):
         self.CODE = status
 
 
+# How long a found caller's ARN is reused. IAM itself takes seconds to make a change visible everywhere,
+# so an ARN this old is no staler than API Gateway's own view may be; a user moved to another path, or
+# deleted and created again, is seen as they are now within that time.
+CALLER_TTL_S = 10.0
+
+
 class CallerDirectory:
     """The dev callers' ARNs, looked up as API Gateway's SigV4 check would resolve them.
 
     The lookups stand in for API Gateway, not for the app, so they go through clients of their own:
-    whatever watches or fails the app's clients (`chalicelib.aws`) never sees them.
+    whatever watches or fails the app's clients (`chalicelib.aws`) never sees them. A found ARN is
+    reused for `ttl` seconds, so that a burst of requests by one admin costs one `GetUser`, not one on
+    each request's critical path. An unknown caller is not remembered: a user created a moment ago must
+    be known on their next request.
     """
 
-    def __init__(self, iam: IAMClient, sts: STSClient) -> None:
+    def __init__(
+        self,
+        iam: IAMClient,
+        sts: STSClient,
+        *,
+        ttl: float = CALLER_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._iam = iam
         self._sts = sts
+        self._ttl = ttl
+        self._clock = clock
+        self._found: dict[str, tuple[float, str]] = {}  # name -> (when looked up, ARN)
+        self._lock = threading.Lock()  # the server is threaded
 
     @classmethod
     def with_own_clients(cls) -> CallerDirectory:
@@ -72,11 +95,19 @@ class CallerDirectory:
 
     def arn(self, user_name: str) -> str:
         """The ARN of the IAM user `user_name`; an ARN the app will refuse when there is no such user."""
+        now = self._clock()
+        with self._lock:
+            found = self._found.get(user_name)
+        if found is not None and now - found[0] < self._ttl:
+            return found[1]
         try:
-            return self._iam.get_user(UserName=user_name)["User"]["Arn"]
+            arn = self._iam.get_user(UserName=user_name)["User"]["Arn"]
         except Exception:
             # Unknown users still get an ARN: the app then refuses them, exactly as it would in AWS.
             return f"arn:aws:iam::{self._account_id}:user/{user_name}"
+        with self._lock:
+            self._found[user_name] = (now, arn)
+        return arn
 
 
 class DevGateway(LocalGateway):
