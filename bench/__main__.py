@@ -53,12 +53,31 @@ def main() -> None:
     imports = cold_start.import_seconds()
     print("measuring the operations...", file=sys.stderr)
     rows = operations.rows()
+    print(
+        f"measuring create through the dev gateway at {operations.LATENCY_S * 1000:.0f} ms per call...",
+        file=sys.stderr,
+    )
+    trips = operations.round_trips()
     print("measuring the audit at 100, 1,000 and 5,000 users (a few minutes)...", file=sys.stderr)
     rows += audit.rows()
     print("measuring the deployment zip...", file=sys.stderr)
     size = package_size.measure()
 
     cells = [_operation_cells(r) for r in rows]
+    cells.insert(
+        1,
+        (
+            f"create user through the dev gateway, {operations.LATENCY_S * 1000:.0f} ms per AWS call",
+            f"{trips.median:.1f} round trips"
+            + ("" if round(trips.median) <= operations.ROUND_TRIPS_TARGET else " (over target)")
+            + f"; first request {trips.first:.1f}",
+            f"<= {operations.ROUND_TRIPS_TARGET} + the gateway's",
+            f"{trips.median_ms:,.0f}",
+            operations.ROUND_TRIPS_WHY,
+            f"wall time / latency, median of {operations.ROUND_TRIP_RUNS - 1} requests after the first; "
+            f"the gateway's GetUser: {trips.gateway_lookups} over {operations.ROUND_TRIP_RUNS} requests",
+        ),
+    )
     app_ms = imports["app"]["wall"] * 1000
     shares = "; ".join(f"{name} {ms:.0f} ms" for name, ms in cold_start.shares_ms(imports).items())
     how = (
@@ -116,6 +135,7 @@ def main() -> None:
                 "generated_at": stamp,
                 "platform": where,
                 "operations": [asdict(r) for r in rows],
+                "create_round_trips": asdict(trips),
                 "cold_start": {
                     "ratio": cold_start.ratio(imports),
                     "ratio_libraries_in_use": cold_start.ratio(imports, base="libraries_in_use"),

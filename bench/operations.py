@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
@@ -189,10 +192,83 @@ def rows() -> list[Row]:
     return results
 
 
+# Sequential round trips: create through the dev gateway (`make run`'s), every AWS call taking as long
+# as an IAM call does in AWS, so that the wall time counts the calls that wait for one another.
+LATENCY_S = 0.3
+ROUND_TRIP_RUNS = 6  # the first is the caller's first request to this gateway
+ROUND_TRIPS_TARGET = 3
+ROUND_TRIPS_WHY = (
+    "the admin check (ListGroupsForUser), CreateUser, then group memberships, login profile and the state "
+    "transaction at once; the gateway's GetUser of the caller is API Gateway's SigV4 check locally"
+)
+
+
+@dataclass(frozen=True)
+class RoundTrips:
+    """The wall time of `POST /admin/users` through the dev gateway, in AWS calls' worth of latency."""
+
+    first: float
+    median: float
+    median_ms: float
+    gateway_lookups: int  # the gateway's GetUser calls over all runs
+
+
+@contextmanager
+def _slowed(clients: list[Any], seconds: float) -> Iterator[None]:
+    """Every request of `clients` waits `seconds` before the emulator answers it."""
+
+    def wait(**_: Any) -> None:
+        time.sleep(seconds)
+
+    for client in clients:
+        client.meta.events.register_first("before-send", wait)
+    try:
+        yield
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-send", wait)
+
+
+def round_trips() -> RoundTrips:
+    """Create users through the dev gateway with every AWS call taking `LATENCY_S`."""
+    import boto3
+    from chalice.config import Config
+
+    from app import app
+    from chalicelib import aws
+    from local.gate import ResourcePolicyGate
+    from local.gateway import CallerDirectory, DevGateway
+    from local.observe import observing_calls
+
+    with emulated_account():
+        iam, sts = boto3.client("iam"), boto3.client("sts")
+        callers = CallerDirectory(iam, sts)
+        config = Config(chalice_stage="dev", config_from_disk={}, user_provided_params={})
+        gateway = DevGateway(
+            app, config, ResourcePolicyGate.from_file(account_id=callers.account_id), callers
+        )
+        headers = {"content-type": "application/json", "X-Dev-Caller": "admin", "X-Dev-Mfa": "true"}
+        lookups: list[str] = []
+        trips = []
+        with (
+            _slowed([aws.iam(), aws.dynamodb(), aws.sts(), iam, sts], LATENCY_S),
+            observing_calls(lambda model, _: lookups.append(model.name), [iam, sts]),
+        ):
+            for i in range(ROUND_TRIP_RUNS):
+                body = json.dumps({"user_name": f"trips{i:02d}", "groups": GROUPS}).encode()
+                start = time.perf_counter()
+                response = gateway.handle_request("POST", "/admin/users", headers, body)
+                trips.append(time.perf_counter() - start)
+                assert response["statusCode"] == 201, response["body"]
+    median = statistics.median(trips[1:])
+    return RoundTrips(trips[0] / LATENCY_S, median / LATENCY_S, median * 1000, len(lookups))
+
+
 def main() -> None:
     """Print the per-operation table."""
     for row in rows():
         print(row)
+    print(round_trips())
 
 
 if __name__ == "__main__":

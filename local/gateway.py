@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
+import time
 import warnings
+from collections.abc import Callable
 from http.server import HTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+import boto3
 from chalice.app import Chalice, IAMAuthorizer
 from chalice.config import Config
 from chalice.local import (
@@ -26,9 +30,12 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
-from chalicelib import aws
 from chalicelib.services.identity import LOCAL_MFA_KEY
 from local.gate import ResourcePolicyGate
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_sts import STSClient
 
 # chalice local warns that it cannot check IAM auth; this gateway does that job, so the warning misleads.
 warnings.filterwarnings("ignore", message="IAMAuthorizer is not a supported in local mode")
@@ -46,25 +53,73 @@ class GatewayError(LocalGatewayException):
         self.CODE = status
 
 
-@functools.cache
-def _account_id() -> str:
-    return aws.sts().get_caller_identity()["Account"]
+# How long a found caller's ARN is reused. IAM itself takes seconds to make a change visible everywhere,
+# so an ARN this old is no staler than API Gateway's own view may be; a user moved to another path, or
+# deleted and created again, is seen as they are now within that time.
+CALLER_TTL_S = 10.0
 
 
-def _user_arn(user_name: str) -> str:
-    try:
-        return aws.iam().get_user(UserName=user_name)["User"]["Arn"]
-    except Exception:
-        # Unknown users still get an ARN: the app then refuses them, exactly as it would in AWS.
-        return f"arn:aws:iam::{_account_id()}:user/{user_name}"
+class CallerDirectory:
+    """The dev callers' ARNs, looked up as API Gateway's SigV4 check would resolve them.
+
+    The lookups stand in for API Gateway, not for the app, so they go through clients of their own:
+    whatever watches or fails the app's clients (`chalicelib.aws`) never sees them. A found ARN is
+    reused for `ttl` seconds, so that a burst of requests by one admin costs one `GetUser`, not one on
+    each request's critical path. An unknown caller is not remembered: a user created a moment ago must
+    be known on their next request.
+    """
+
+    def __init__(
+        self,
+        iam: IAMClient,
+        sts: STSClient,
+        *,
+        ttl: float = CALLER_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._iam = iam
+        self._sts = sts
+        self._ttl = ttl
+        self._clock = clock
+        self._found: dict[str, tuple[float, str]] = {}  # name -> (when looked up, ARN)
+        self._lock = threading.Lock()  # the server is threaded
+
+    @classmethod
+    def with_own_clients(cls) -> CallerDirectory:
+        """A directory with IAM and STS clients of its own (pointed at the emulator, as the app's are)."""
+        return cls(boto3.client("iam"), boto3.client("sts"))
+
+    @functools.cached_property
+    def account_id(self) -> str:
+        """The emulated account's id: the API owner's, and every dev caller's."""
+        return self._sts.get_caller_identity()["Account"]
+
+    def arn(self, user_name: str) -> str:
+        """The ARN of the IAM user `user_name`; an ARN the app will refuse when there is no such user."""
+        now = self._clock()
+        with self._lock:
+            found = self._found.get(user_name)
+        if found is not None and now - found[0] < self._ttl:
+            return found[1]
+        try:
+            arn = self._iam.get_user(UserName=user_name)["User"]["Arn"]
+        except Exception:
+            # Unknown users still get an ARN: the app then refuses them, exactly as it would in AWS.
+            return f"arn:aws:iam::{self.account_id}:user/{user_name}"
+        with self._lock:
+            self._found[user_name] = (now, arn)
+        return arn
 
 
 class DevGateway(LocalGateway):
     """A LocalGateway that authenticates with dev headers and enforces the resource policy file."""
 
-    def __init__(self, app_object: Chalice, config: Config, gate: ResourcePolicyGate) -> None:
+    def __init__(
+        self, app_object: Chalice, config: Config, gate: ResourcePolicyGate, callers: CallerDirectory
+    ) -> None:
         super().__init__(app_object, config)
         self._gate = gate
+        self._callers = callers
 
     def handle_request(
         self, method: str, path: str, headers: dict[str, Any], body: bytes | None
@@ -93,7 +148,7 @@ class DevGateway(LocalGateway):
             k: unquote(v) for k, v in (event.get("pathParameters") or {}).items()
         } or None
         context = event["requestContext"]
-        context["accountId"] = _account_id()  # API Gateway names the API owner's account on every request
+        context["accountId"] = self._callers.account_id  # API Gateway names the API owner's on every request
         route = self._app_object.routes.get(context["resourcePath"], {}).get(method)
         if route is None or not isinstance(route.authorizer, IAMAuthorizer):
             return event
@@ -103,7 +158,7 @@ class DevGateway(LocalGateway):
             )
         if mfa is not None and mfa.lower() not in ("true", "false"):
             raise GatewayError(400, "invalid_request", "X-Dev-Mfa must be true or false.")
-        arn = _user_arn(caller)
+        arn = self._callers.arn(caller)
         condition_keys = {"aws:PrincipalAccount": arn.split(":")[4]}
         if mfa is not None:
             condition_keys["aws:MultiFactorAuthPresent"] = mfa.lower()
@@ -130,8 +185,9 @@ class DevRequestHandler(ChaliceRequestHandler):
         app_object: Chalice,
         config: Config,
         gate: ResourcePolicyGate,
+        callers: CallerDirectory,
     ) -> None:
-        self.local_gateway = DevGateway(app_object, config, gate)
+        self.local_gateway = DevGateway(app_object, config, gate, callers)
         # Skip ChaliceRequestHandler.__init__ (it would build a plain LocalGateway).
         super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 
@@ -159,10 +215,12 @@ def make_server(app_object: Chalice, host: str, port: int) -> ThreadedHTTPServer
         CustomLocalChalice.__bases__ = (LocalChalice, app_object.__class__)
         app_object.__class__ = CustomLocalChalice
     config = Config(chalice_stage="dev", config_from_disk={}, user_provided_params={})
+    callers = CallerDirectory.with_own_clients()
     handler = functools.partial(
         DevRequestHandler,
         app_object=app_object,
         config=config,
-        gate=ResourcePolicyGate.from_file(account_id=_account_id()),
+        gate=ResourcePolicyGate.from_file(account_id=callers.account_id),
+        callers=callers,
     )
     return DevServer((host, port), handler)

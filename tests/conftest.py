@@ -84,13 +84,14 @@ class Api:
 
         from app import app
         from local.gate import ResourcePolicyGate
-        from local.gateway import DevGateway
+        from local.gateway import CallerDirectory, DevGateway
 
         self._error = LocalGatewayException
         self._gateway = DevGateway(
             app,
             Config(chalice_stage="dev", config_from_disk={}, user_provided_params={}),
             ResourcePolicyGate.from_file(account_id=ACCOUNT_ID),
+            CallerDirectory.with_own_clients(),
         )
 
     def call(

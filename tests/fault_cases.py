@@ -17,7 +17,6 @@ import json
 import logging
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,13 +28,14 @@ import moto.iam.models
 import pyotp
 from moto import mock_aws
 
+from bench.audit import MINIMUM_FIXED as AUDIT_MINIMUM
+from bench.operations import GROUPS as BENCH_GROUPS
+from bench.operations import MINIMUM
 from chalicelib import aws
 from chalicelib.config import settings
 from local.observe import observing_calls
 from tests.conftest import ACCOUNT_ID, Api, Reply, reset_caches, token_of
 from tests.faults import failing_on_the_wire
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -205,43 +205,89 @@ def _offboardable(api: Api) -> None:
 
 @dataclass(frozen=True)
 class Operation:
-    """One product operation: what must exist before it (`setup`), and the request (`run`)."""
+    """One product operation: what must exist before it (`setup`), the request (`run`), and the fewest
+    AWS calls it needs (`fewest_calls`), so that a recording that loses calls fails instead of testing
+    nothing."""
 
     name: str
     setup: Callable[[Api], Any]
     run: Callable[[Api, Any], Reply]
+    fewest_calls: int
 
 
+# The fewest calls of each operation: the bench's (bench/operations.py, bench/audit.py) where it
+# measures the operation, else counted here. A cold container (every case is one) makes a few more.
+ADMIN_CHECK = 1  # ListGroupsForUser of the caller
 OPERATIONS = (
     Operation(
         "create user",
         lambda api: None,
         lambda api, _: api.as_admin("POST", "/admin/users", {"user_name": "carol", "groups": ["developer"]}),
+        fewest_calls=MINIMUM["create user"][0] - len(BENCH_GROUPS) + 1,  # one group here
     ),
     Operation(
         "claim credentials",
         _created,
         lambda api, token: api.call("POST", "/onboarding/credentials", {"token": token}),
+        fewest_calls=MINIMUM["claim"][0],
     ),
     Operation(
-        "reissue credentials", _created, lambda api, _: api.as_admin("POST", "/admin/users/alice/credentials")
+        "reissue credentials",
+        _created,
+        lambda api, _: api.as_admin("POST", "/admin/users/alice/credentials"),
+        fewest_calls=ADMIN_CHECK + 3,  # GetUser (managed?), UpdateLoginProfile, one state transaction
     ),
-    Operation("offboard", _offboardable, lambda api, _: api.as_admin("DELETE", "/admin/users/alice")),
+    Operation(
+        "offboard",
+        _offboardable,
+        lambda api, _: api.as_admin("DELETE", "/admin/users/alice"),
+        # GetUser (managed?); one listing per kind SPEC §11 names (login profile, access keys, signing
+        # certificates, SSH keys, service-specific credentials, MFA devices, inline and attached
+        # policies, groups); removing what alice holds (login profile, the key, deactivating and deleting
+        # her device, her group); DeleteUser; one state transaction.
+        fewest_calls=ADMIN_CHECK + 1 + 9 + 5 + 1 + 1,
+    ),
     Operation(
         "start MFA enrollment",
         _claimed,
         lambda api, token: api.call("POST", "/onboarding/mfa", {"token": token}),
+        fewest_calls=MINIMUM["enrollment start"][0],
     ),
-    Operation("verify MFA codes", _started, lambda api, started: _verify(api, *started)),
+    Operation(
+        "verify MFA codes",
+        _started,
+        lambda api, started: _verify(api, *started),
+        fewest_calls=MINIMUM["enrollment verify"][0],
+    ),
     Operation(
         "issue enrollment link",
         _created,
         lambda api, _: api.as_admin("POST", "/admin/users/alice/enrollment"),
+        fewest_calls=ADMIN_CHECK + 3,  # GetUser (managed?), ListMFADevices, one state transaction
     ),
-    Operation("reset MFA", _enrolled, lambda api, _: api.as_admin("DELETE", "/admin/users/alice/mfa")),
-    Operation("session report", lambda api: None, lambda api, _: api.as_admin("GET", "/session")),
-    Operation("audit run", lambda api: None, lambda api, _: api.as_admin("POST", "/admin/audit")),
+    Operation(
+        "reset MFA",
+        _enrolled,
+        lambda api, _: api.as_admin("DELETE", "/admin/users/alice/mfa"),
+        # GetUser (managed?), ListMFADevices, deactivating and deleting her device, one state transaction
+        fewest_calls=ADMIN_CHECK + 5,
+    ),
+    Operation(
+        "session report",
+        lambda api: None,
+        lambda api, _: api.as_admin("GET", "/session"),
+        fewest_calls=MINIMUM["session report"][0],
+    ),
+    Operation(
+        "audit run",
+        lambda api: None,
+        lambda api, _: api.as_admin("POST", "/admin/audit"),
+        fewest_calls=ADMIN_CHECK + AUDIT_MINIMUM,  # no console user without MFA in a fresh account
+    ),
 )
+# What the suite ran when it last checked everything (68 calls of the operations above): fewer cases
+# means calls or operations went missing, and the suite would pass by checking less.
+FEWEST_CASES = 292
 
 # Failures whose effects cannot be undone by nature, and the documented outcome each must reach instead.
 REASONS = {
@@ -261,7 +307,7 @@ REASONS = {
 
 @dataclass(frozen=True)
 class RecordedCall:
-    """The `nth` call to `service`.`operation` during an operation (counting the gateway's calls too)."""
+    """The `nth` call to `service`.`operation` during an operation."""
 
     service: str
     operation: str
@@ -273,18 +319,13 @@ class RecordedCall:
         return f"{self.service}:{self.operation}" + (f"#{self.nth}" if self.nth > 1 else "")
 
 
-def _made_by_the_dev_gateway() -> bool:
-    """Whether the AWS call being made comes from local/ (the dev stand-in for API Gateway's SigV4 check)."""
-    for frame in reversed(traceback.extract_stack()):
-        path = Path(frame.filename)
-        if ROOT in path.parents and ".venv" not in path.parts and "tests" not in path.relative_to(ROOT).parts:
-            return path.relative_to(ROOT).parts[0] == "local"
-    return False
-
-
 @contextmanager
 def recording() -> Iterator[list[RecordedCall]]:
-    """The product's AWS calls made while active (the dev gateway's own calls are counted, not listed)."""
+    """The product's AWS calls made while active.
+
+    Only the product's clients are watched: the dev gateway (the local stand-in for API Gateway's SigV4
+    check) looks callers up through clients of its own, so its calls are neither recorded nor faulted.
+    """
     calls: list[RecordedCall] = []
     seen: dict[tuple[str, str], int] = {}
     clients = [aws.iam(), aws.dynamodb(), aws.sts()]  # the services whose errors tests/faults.py can forge
@@ -292,8 +333,7 @@ def recording() -> Iterator[list[RecordedCall]]:
     def record(model: Any, params: dict[str, Any]) -> None:
         key = (model.service_model.service_name, model.name)
         seen[key] = seen.get(key, 0) + 1
-        if not _made_by_the_dev_gateway():
-            calls.append(RecordedCall(*key, seen[key]))
+        calls.append(RecordedCall(*key, seen[key]))
 
     with observing_calls(record, clients):
         yield calls
@@ -306,6 +346,10 @@ def happy_path(operation: Operation) -> tuple[list[RecordedCall], Reply, dict[st
         with recording() as calls:
             reply = operation.run(api, context)
         assert reply.status < 300, (operation.name, reply.body)
+        assert len(calls) >= operation.fewest_calls, (
+            f"{operation.name}: {len(calls)} AWS calls recorded, but it needs at least "
+            f"{operation.fewest_calls}: the recording loses calls, and every case of it would pass unchecked"
+        )
         return calls, reply, snapshot()
 
 
@@ -415,17 +459,29 @@ def table(outcomes: list[Outcome]) -> str:
 
 
 README_MARKER = "<!-- fault table: generated by `make faults-table`, do not edit by hand -->"
+README_END = "<!-- end of the fault table -->"
+
+
+def with_table(document: str, text: str) -> str:
+    """`document` with what stands between `README_MARKER` and `README_END` replaced by `text`."""
+    head, marker, rest = document.partition(README_MARKER)
+    _, end, tail = rest.partition(README_END)
+    if not marker or not end:
+        raise ValueError(f"the document needs both {README_MARKER!r} and {README_END!r}, in that order")
+    return f"{head}{README_MARKER}\n\n{text}\n{README_END}{tail}"
 
 
 def main() -> None:
     """Run every case (or those of the operations named) and print the table; `--readme FILE` also
-    replaces the table in FILE, after `README_MARKER`."""
+    replaces the table in FILE, between `README_MARKER` and `README_END`."""
     logging.disable(logging.CRITICAL)  # the service logs each unexpected AWS error with its traceback
     args = sys.argv[1:]
     readme = Path(args.pop(args.index("--readme") + 1)) if "--readme" in args else None
     args = [a for a in args if a != "--readme"]
     chosen = [op for op in OPERATIONS if not args or op.name in args]
     outcomes = [o for operation in chosen for o in run_operation(operation)]
+    if chosen == list(OPERATIONS) and len(outcomes) < FEWEST_CASES:
+        sys.exit(f"Only {len(outcomes)} cases, fewer than {FEWEST_CASES}: calls went unrecorded.")
     failing = [o for o in outcomes if o.problems]
     text = (
         f"{len(outcomes)} cases ({len({(o.operation, o.call) for o in outcomes})} calls of {len(chosen)} "
@@ -433,8 +489,7 @@ def main() -> None:
     )
     print(text)
     if readme is not None:
-        head = readme.read_text().split(README_MARKER)[0]
-        readme.write_text(f"{head}{README_MARKER}\n\n{text}")
+        readme.write_text(with_table(readme.read_text(), text))
     for o in failing:
         print(f"FAILS: {o.operation} / {o.call} / {o.fault}: {'; '.join(o.problems)}", file=sys.stderr)
     sys.exit(1 if failing else 0)

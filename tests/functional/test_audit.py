@@ -15,7 +15,7 @@ from botocore.awsrequest import AWSResponse
 from bench.audit import CallCounter, add_failing_users, add_healthy_users
 from chalicelib import aws, wiring
 from chalicelib.api.audit import run_daily_audit
-from chalicelib.config import audit_stalled_after, settings
+from chalicelib.config import POLICIES_DIR, audit_stalled_after, settings
 from chalicelib.services.audit import Auditor
 from tests.conftest import Api, CallLog
 from tests.credential_report import HEADER
@@ -114,6 +114,37 @@ def test_running_the_audit_on_the_bootstrapped_account_reports_root_mfa_and_pass
     assert body["summary"]["findings"] == 2
     assert body["summary"]["users"] == 1
     assert body["summary"]["by_severity"] == {"critical": 1, "high": 0, "medium": 1, "low": 0}
+
+
+def test_a_force_mfa_that_still_lets_a_password_add_a_device_is_reported_as_drift(
+    api: Api, clock: Clock
+) -> None:
+    # The seed's self-service enrollment, put back by hand: the audit compares with policies/ as it is.
+    document = json.loads((POLICIES_DIR / "force-mfa.json").read_text())
+    document["Statement"].insert(
+        0,
+        {
+            "Sid": "AllowCreateVirtualMFADevice",
+            "Effect": "Allow",
+            "Action": ["iam:CreateVirtualMFADevice"],
+            "Resource": "arn:aws:iam::*:mfa/*",
+        },
+    )
+    [deny] = [s for s in document["Statement"] if s["Sid"] == "DenyAllExceptListedIfNoMFA"]
+    deny["NotAction"].append("iam:CreateVirtualMFADevice")
+    aws.iam().create_policy_version(
+        PolicyArn="arn:aws:iam::123456789012:policy/Force-MFA",
+        PolicyDocument=json.dumps(document),
+        SetAsDefault=True,
+    )
+
+    report = api.as_admin("POST", "/admin/audit").body
+
+    [drift] = [f for f in report["findings"] if f["check_id"] == "force_mfa_policy_drift"]
+    assert drift["message"] == (
+        "Policy Force-MFA differs from policies/force-mfa.json "
+        "(statements AllowCreateVirtualMFADevice, DenyAllExceptListedIfNoMFA)."
+    )
 
 
 def test_the_latest_stored_report_is_the_one_read_back(api: Api, clock: Clock) -> None:

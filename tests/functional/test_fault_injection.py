@@ -3,15 +3,21 @@ and leaves IAM and the state table as they were (or as documented, where that ca
 
 The cases come from each operation's recorded happy path (`tests.fault_cases`); `make faults-table`
 prints the same run as the README's table. About two minutes: each case is a fresh account.
+
+A harness that records nothing passes by checking nothing, as this one did from 3f9efe7 on: each
+operation's happy path must record at least the AWS calls the operation needs, and the whole suite at
+least the cases it ran when last checked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 import pytest
 
-from tests.fault_cases import FAULTS, OPERATIONS, Fault, Operation, happy_path, run_case
+from tests import fault_cases
+from tests.fault_cases import FAULTS, FEWEST_CASES, OPERATIONS, Fault, Operation, happy_path, run_case
 
 pytestmark = pytest.mark.slow
 
@@ -28,3 +34,18 @@ def test_each_aws_call_failing_ends_in_success_or_a_clear_error_that_changes_not
 
     problems = [f"{o.call}: {o.summary}: {'; '.join(o.problems)}" for o in outcomes if o.problems]
     assert problems == []
+
+
+def test_the_suite_runs_at_least_as_many_cases_as_when_it_last_checked_everything() -> None:
+    cases = [(o, c, f) for o in OPERATIONS for c in _happy_path(o)[0] for f in FAULTS if f.code_for(c)]
+
+    assert len(cases) >= FEWEST_CASES
+
+
+def test_a_recording_that_loses_the_calls_fails_instead_of_checking_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fault_cases, "observing_calls", lambda *_: contextlib.nullcontext())
+
+    with pytest.raises(AssertionError, match="the recording loses calls"):
+        happy_path(OPERATIONS[0])

@@ -1,5 +1,10 @@
 """`policies/force-mfa.json` yields every decision of SPEC §3, statement by statement.
 
+Without MFA a user may change her own password, read the password policy and read or resync her own
+devices, and nothing else: adding a device needs an MFA session, so a password or a leaked access key
+alone cannot enroll a second authenticator and mint an MFA session (newcomers enroll through the
+service's role, not their own permissions).
+
 The table is evaluated over the union of Force-MFA and the AWS managed policy the group attaches, taken
 from moto's copy of the AWS managed policies (the real documents), with the small evaluator in
 `tests/iam_eval.py`. moto itself evaluates no IAM conditions, so it cannot answer these questions.
@@ -50,8 +55,9 @@ OWN, ANY_USER, OTHER_USER, DEVICE = "own user", "any user", "another user", "mfa
 SPEC_TABLE: list[tuple[str, str, tuple[str, str, str]]] = [
     ("iam:ChangePassword", OWN, (A, A, A)),
     ("iam:GetAccountPasswordPolicy", "*", (A, A, A)),
-    ("iam:CreateVirtualMFADevice", DEVICE, (A, A, A)),
-    ("iam:EnableMFADevice", OWN, (A, A, A)),
+    ("iam:CreateVirtualMFADevice", DEVICE, (D, D, A)),
+    ("iam:ListVirtualMFADevices", "*", (D, D, A)),
+    ("iam:EnableMFADevice", OWN, (D, D, A)),
     ("iam:ListMFADevices", OWN, (A, A, A)),
     ("iam:ResyncMFADevice", OWN, (A, A, A)),
     ("iam:EnableMFADevice", OTHER_USER, (D, D, D)),
@@ -143,14 +149,25 @@ def test_the_readme_shows_the_table_these_tests_check() -> None:
 # --- The console and CLI paths to an MFA session ------------------------------------------------------
 
 
-@pytest.mark.parametrize("context", CONTEXTS.values(), ids=CONTEXTS.keys())
 @pytest.mark.parametrize("alice", ALICE_ARNS)
-def test_the_console_mfa_page_can_read_alice_and_the_virtual_devices_in_every_context(
+def test_with_mfa_the_policy_alone_lets_the_console_mfa_page_read_alice_and_the_virtual_devices(
+    alice: str,
+) -> None:
+    # Force-MFA alone, so the page works whatever the group's other policy reads.
+    assert evaluate([force_mfa()], as_alice("iam:GetUser", alice, MFA_SESSION)) is Decision.ALLOW
+    assert evaluate([force_mfa()], as_alice("iam:ListVirtualMFADevices", "*", MFA_SESSION)) is Decision.ALLOW
+
+
+@pytest.mark.parametrize("context", [NO_MFA, LONG_TERM_KEY], ids=["no MFA", "long-term key"])
+@pytest.mark.parametrize("alice", ALICE_ARNS)
+def test_without_mfa_alice_reads_her_own_devices_but_neither_her_user_nor_the_accounts_devices(
     alice: str, context: dict[str, str]
 ) -> None:
+    # ReadOnlyAccess grants all three; listing every virtual device would enumerate the account's users.
     policies = group_policies("developer")
-    assert evaluate(policies, as_alice("iam:GetUser", alice, context)) is Decision.ALLOW
-    assert evaluate(policies, as_alice("iam:ListVirtualMFADevices", "*", context)) is Decision.ALLOW
+    assert evaluate(policies, as_alice("iam:ListMFADevices", alice, context)) is Decision.ALLOW
+    assert evaluate(policies, as_alice("iam:GetUser", alice, context)) is Decision.EXPLICIT_DENY
+    assert evaluate(policies, as_alice("iam:ListVirtualMFADevices", "*", context)) is Decision.EXPLICIT_DENY
 
 
 @pytest.mark.parametrize("context", CONTEXTS.values(), ids=CONTEXTS.keys())
@@ -178,7 +195,10 @@ def test_without_mfa_alice_reads_no_other_user(other: str, context: dict[str, st
 
 ADMIN_TABLE: list[tuple[str, str, tuple[str, str, str]]] = [
     ("iam:ChangePassword", OWN, (A, A, A)),
-    ("iam:EnableMFADevice", OWN, (A, A, A)),
+    ("iam:ListMFADevices", OWN, (A, A, A)),
+    # An admin's leaked key must not enroll a second device and mint an MFA session (security finding 6).
+    ("iam:CreateVirtualMFADevice", DEVICE, (D, D, A)),
+    ("iam:EnableMFADevice", OWN, (D, D, A)),
     ("iam:EnableMFADevice", OTHER_USER, (D, D, A)),
     ("iam:ResyncMFADevice", OTHER_USER, (D, D, A)),
     ("iam:GetUser", OTHER_USER, (D, D, A)),
@@ -212,11 +232,12 @@ def test_an_administrator_without_mfa_gets_only_self_service_on_their_own_user(
 
 def test_the_policy_has_exactly_the_documented_statements() -> None:
     assert [s["Sid"] for s in force_mfa()["Statement"]] == [
-        "AllowViewAccountInfo",
+        "AllowViewPasswordPolicy",
         "AllowChangeOwnPassword",
-        "AllowCreateVirtualMFADevice",
-        "AllowManageOwnUserMFA",
-        "AllowDeactivateOwnMFADeviceOnlyWithMFA",
+        "AllowReadAndResyncOwnMFADevices",
+        "AllowListVirtualMFADevicesOnlyWithMFA",
+        "AllowCreateVirtualMFADeviceOnlyWithMFA",
+        "AllowManageOwnMFADevicesOnlyWithMFA",
         "DenyAllExceptListedIfNoMFA",
         "DenyOtherUsersSelfServiceIfNoMFA",
         "DenyApiCallsIfNoMFAExceptTheSessionReport",
@@ -229,12 +250,12 @@ def test_the_policy_is_documented_statement_by_statement_in_the_readme() -> None
         assert f"`{s['Sid']}`" in readme
 
 
-def test_view_account_info_allows_only_the_two_account_wide_reads() -> None:
-    # Neither action supports resource-level permissions, so "*" is the only resource that works.
-    assert statement("AllowViewAccountInfo") == {
-        "Sid": "AllowViewAccountInfo",
+def test_view_password_policy_allows_only_the_password_policy_in_every_context() -> None:
+    # The password-change screen shows the rules; the action has no resource-level permissions.
+    assert statement("AllowViewPasswordPolicy") == {
+        "Sid": "AllowViewPasswordPolicy",
         "Effect": "Allow",
-        "Action": ["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"],
+        "Action": ["iam:GetAccountPasswordPolicy"],
         "Resource": "*",
     }
 
@@ -245,32 +266,66 @@ def test_change_own_password_is_unconditional_and_scoped_to_alice() -> None:
     assert "Condition" not in s
 
 
-def test_create_virtual_mfa_device_allows_any_device_name_and_path() -> None:
-    s = statement("AllowCreateVirtualMFADevice")
+def test_reading_and_resyncing_her_own_devices_is_unconditional_and_scoped_to_alice() -> None:
+    s = statement("AllowReadAndResyncOwnMFADevices")
     assert (s["Effect"], s["Action"], s["Resource"]) == (
         "Allow",
-        ["iam:CreateVirtualMFADevice"],
-        "arn:aws:iam::*:mfa/*",
+        ["iam:ListMFADevices", "iam:ResyncMFADevice"],
+        OWN_USER,
     )
     assert "Condition" not in s
 
 
-def test_manage_own_user_mfa_allows_enrolment_and_the_console_page_on_alice_only() -> None:
-    s = statement("AllowManageOwnUserMFA")
-    assert s["Effect"] == "Allow"
-    assert s["Action"] == ["iam:EnableMFADevice", "iam:GetUser", "iam:ListMFADevices", "iam:ResyncMFADevice"]
-    assert s["Resource"] == OWN_USER
-    assert "Condition" not in s
+def test_without_mfa_the_policy_grants_only_the_password_change_and_her_own_devices_reads() -> None:
+    unconditional = {
+        action
+        for s in force_mfa()["Statement"]
+        if s["Effect"] == "Allow" and "Condition" not in s
+        for action in s["Action"]
+    }
+    assert unconditional == {
+        "iam:ChangePassword",
+        "iam:GetAccountPasswordPolicy",
+        "iam:ListMFADevices",
+        "iam:ResyncMFADevice",
+    }
 
 
-def test_deactivating_a_device_needs_a_present_mfa_not_merely_an_absent_false() -> None:
-    s = statement("AllowDeactivateOwnMFADeviceOnlyWithMFA")
-    assert (s["Effect"], s["Action"], s["Resource"]) == ("Allow", ["iam:DeactivateMFADevice"], OWN_USER)
-    # Bool, not BoolIfExists: a long-term key (key absent) must not deactivate a device.
-    assert s["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+WITH_MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
 
 
-def test_the_no_mfa_deny_exempts_exactly_what_enrolment_and_the_first_password_change_need() -> None:
+def test_listing_the_accounts_virtual_devices_needs_an_mfa_session() -> None:
+    assert statement("AllowListVirtualMFADevicesOnlyWithMFA") == {
+        "Sid": "AllowListVirtualMFADevicesOnlyWithMFA",
+        "Effect": "Allow",
+        "Action": ["iam:ListVirtualMFADevices"],
+        "Resource": "*",
+        "Condition": WITH_MFA,
+    }
+
+
+def test_creating_a_virtual_device_needs_an_mfa_session_and_allows_any_device_name_and_path() -> None:
+    assert statement("AllowCreateVirtualMFADeviceOnlyWithMFA") == {
+        "Sid": "AllowCreateVirtualMFADeviceOnlyWithMFA",
+        "Effect": "Allow",
+        "Action": ["iam:CreateVirtualMFADevice"],
+        "Resource": "arn:aws:iam::*:mfa/*",
+        "Condition": WITH_MFA,
+    }
+
+
+def test_enabling_or_deactivating_her_own_device_needs_a_present_mfa_not_merely_an_absent_false() -> None:
+    s = statement("AllowManageOwnMFADevicesOnlyWithMFA")
+    assert (s["Effect"], s["Action"], s["Resource"]) == (
+        "Allow",
+        ["iam:DeactivateMFADevice", "iam:EnableMFADevice", "iam:GetUser"],
+        OWN_USER,
+    )
+    # Bool, not BoolIfExists: a long-term key (key absent) must neither add nor remove a device.
+    assert s["Condition"] == WITH_MFA
+
+
+def test_the_no_mfa_deny_exempts_exactly_the_first_password_change_and_her_own_devices_reads() -> None:
     s = statement("DenyAllExceptListedIfNoMFA")
     assert (s["Effect"], s["Resource"]) == ("Deny", "*")
     assert s["Condition"] == {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
@@ -286,16 +341,15 @@ def test_the_no_mfa_deny_exempts_exactly_what_enrolment_and_the_first_password_c
     assert set(s["NotAction"]) == {
         "iam:ChangePassword",
         "iam:GetAccountPasswordPolicy",
-        "iam:CreateVirtualMFADevice",
-        "iam:EnableMFADevice",
-        "iam:ResyncMFADevice",
         "iam:ListMFADevices",
-        "iam:GetUser",
-        "iam:ListVirtualMFADevices",
+        "iam:ResyncMFADevice",
         "sts:GetSessionToken",
         "execute-api:Invoke",
     }
-    assert "iam:DeactivateMFADevice" not in s["NotAction"]
+    # What adds, removes or lists devices, and her own user's record, wait for MFA like the rest.
+    assert not set(s["NotAction"]) & set(statement("AllowManageOwnMFADevicesOnlyWithMFA")["Action"])
+    assert "iam:CreateVirtualMFADevice" not in s["NotAction"]
+    assert "iam:ListVirtualMFADevices" not in s["NotAction"]
 
 
 def test_the_other_users_deny_covers_every_user_scoped_exemption() -> None:
@@ -312,8 +366,6 @@ def test_the_other_users_deny_covers_every_user_scoped_exemption() -> None:
     assert set(s["Action"]) == user_scoped
     assert set(s["Action"]) == set(statement("DenyAllExceptListedIfNoMFA")["NotAction"]) - {
         "iam:GetAccountPasswordPolicy",
-        "iam:ListVirtualMFADevices",
-        "iam:CreateVirtualMFADevice",
         "sts:GetSessionToken",
         "execute-api:Invoke",
     }
@@ -391,20 +443,35 @@ def test_the_policy_grants_nothing_beyond_mfa_self_service() -> None:
 DEV, ADMIN, ALONE = "developer", "administrator", None
 ALICE, BOB = ALICE_ARNS[0], OTHER_USERS[0]
 LOAD_BEARING = [
-    # ReadOnlyAccess grants iam:Get*/List* too; Force-MFA alone must still let anyone enrol.
-    ("AllowViewAccountInfo", ALONE, "iam:GetAccountPasswordPolicy", "*", NO_MFA, A, D),
-    ("AllowViewAccountInfo", ALONE, "iam:ListVirtualMFADevices", "*", LONG_TERM_KEY, A, D),
+    # ReadOnlyAccess grants iam:Get*/List* too; Force-MFA alone must still serve the first password change
+    # and the console's MFA page.
+    ("AllowViewPasswordPolicy", ALONE, "iam:GetAccountPasswordPolicy", "*", NO_MFA, A, D),
     ("AllowChangeOwnPassword", DEV, "iam:ChangePassword", ALICE, NO_MFA, A, D),
-    ("AllowCreateVirtualMFADevice", DEV, "iam:CreateVirtualMFADevice", DEVICES[1], LONG_TERM_KEY, A, D),
-    ("AllowManageOwnUserMFA", DEV, "iam:EnableMFADevice", ALICE, NO_MFA, A, D),
-    ("AllowManageOwnUserMFA", DEV, "iam:ResyncMFADevice", ALICE_ARNS[1], LONG_TERM_KEY, A, D),
-    ("AllowManageOwnUserMFA", ALONE, "iam:GetUser", ALICE, NO_MFA, A, D),
-    ("AllowDeactivateOwnMFADeviceOnlyWithMFA", DEV, "iam:DeactivateMFADevice", ALICE, MFA_SESSION, A, D),
+    ("AllowReadAndResyncOwnMFADevices", DEV, "iam:ResyncMFADevice", ALICE_ARNS[1], LONG_TERM_KEY, A, D),
+    ("AllowReadAndResyncOwnMFADevices", ALONE, "iam:ListMFADevices", ALICE, NO_MFA, A, D),
+    ("AllowListVirtualMFADevicesOnlyWithMFA", ALONE, "iam:ListVirtualMFADevices", "*", MFA_SESSION, A, D),
+    (
+        "AllowCreateVirtualMFADeviceOnlyWithMFA",
+        DEV,
+        "iam:CreateVirtualMFADevice",
+        DEVICES[1],
+        MFA_SESSION,
+        A,
+        D,
+    ),
+    ("AllowManageOwnMFADevicesOnlyWithMFA", DEV, "iam:EnableMFADevice", ALICE, MFA_SESSION, A, D),
+    ("AllowManageOwnMFADevicesOnlyWithMFA", DEV, "iam:DeactivateMFADevice", ALICE_ARNS[1], MFA_SESSION, A, D),
+    ("AllowManageOwnMFADevicesOnlyWithMFA", ALONE, "iam:GetUser", ALICE, MFA_SESSION, A, D),
     ("DenyAllExceptListedIfNoMFA", DEV, "s3:ListAllMyBuckets", "*", NO_MFA, D, A),
     ("DenyAllExceptListedIfNoMFA", DEV, "ec2:DescribeInstances", "*", LONG_TERM_KEY, D, A),
+    ("DenyAllExceptListedIfNoMFA", DEV, "iam:ListVirtualMFADevices", "*", NO_MFA, D, A),
+    ("DenyAllExceptListedIfNoMFA", DEV, "iam:GetUser", ALICE, LONG_TERM_KEY, D, A),
     ("DenyAllExceptListedIfNoMFA", ADMIN, "iam:DeactivateMFADevice", ALICE, NO_MFA, D, A),
-    ("DenyOtherUsersSelfServiceIfNoMFA", ADMIN, "iam:EnableMFADevice", BOB, NO_MFA, D, A),
-    ("DenyOtherUsersSelfServiceIfNoMFA", DEV, "iam:GetUser", BOB, LONG_TERM_KEY, D, A),
+    # An admin's leaked key alone must not add a device (AdministratorAccess grants both).
+    ("DenyAllExceptListedIfNoMFA", ADMIN, "iam:CreateVirtualMFADevice", DEVICES[2], LONG_TERM_KEY, D, A),
+    ("DenyAllExceptListedIfNoMFA", ADMIN, "iam:EnableMFADevice", ALICE, LONG_TERM_KEY, D, A),
+    ("DenyOtherUsersSelfServiceIfNoMFA", ADMIN, "iam:ResyncMFADevice", BOB, NO_MFA, D, A),
+    ("DenyOtherUsersSelfServiceIfNoMFA", DEV, "iam:ListMFADevices", BOB, LONG_TERM_KEY, D, A),
     ("DenyApiCallsIfNoMFAExceptTheSessionReport", ADMIN, "execute-api:Invoke", OTHER_ROUTES[1], NO_MFA, D, A),
 ]
 

@@ -61,6 +61,22 @@ def test_an_enrollment_link_for_a_user_with_mfa_is_a_conflict(api: Api, clock: C
     assert "DELETE /admin/users/alice/mfa" in reply.body["error"]["message"]
 
 
+def test_an_existing_user_without_mfa_adopted_into_the_managed_path_gets_a_working_enrollment_link(
+    api: Api, clock: Clock
+) -> None:
+    # The README's adoption: Force-MFA leaves users without MFA no way to enroll themselves.
+    iam = aws.iam()
+    iam.create_user(UserName="bob")
+    assert api.as_admin("POST", "/admin/users/bob/enrollment").status == 404
+    iam.update_user(UserName="bob", NewPath="/onboarding/")
+    iam.add_user_to_group(UserName="bob", GroupName="developer")
+
+    reply = api.as_admin("POST", "/admin/users/bob/enrollment")
+
+    assert reply.status == 200, reply.body
+    assert enroll(api, clock, token_of(reply.body["enrollment"]["url"])) in enabled_devices("bob")
+
+
 @pytest.mark.parametrize(("method", "path"), [("POST", "enrollment"), ("DELETE", "mfa")])
 @pytest.mark.parametrize("name", ["nobody", "admin"])
 def test_mfa_actions_on_users_that_are_not_managed_are_not_found(
