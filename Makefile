@@ -101,7 +101,8 @@ deploy: deploy-settings package
 	  --s3-bucket $(ARTIFACT_BUCKET) --output-template-file $(BUILD)/packaged.json --use-json
 	aws --region $(DEPLOY_REGION) cloudformation deploy --template-file $(BUILD)/packaged.json --stack-name $(STACK) \
 	  --capabilities CAPABILITY_IAM --parameter-overrides PublicBaseUrl=$(PUBLIC_BASE_URL) \
-	  $(if $(SLACK_ADMINS),SlackAdmins=$(SLACK_ADMINS))
+	  $(if $(SLACK_ADMINS),SlackAdmins=$(SLACK_ADMINS)) $(if $(SLACK_TEAM_ID),SlackTeamId=$(SLACK_TEAM_ID)) \
+	  $(if $(SLACK_APP_ID),SlackAppId=$(SLACK_APP_ID))
 
 # Checked before packaging, so a missing setting costs no build.
 deploy-settings:

@@ -91,6 +91,7 @@ class SlackSettings:
 
     signing_secret: str | None
     signing_secret_param: str | None
+    audit_webhook_param: str | None
     # Slack user id → the IAM user of this account it acts as (who must be in an admin group).
     admins: dict[str, str]
     team_id: str | None
@@ -128,6 +129,7 @@ def slack_settings() -> SlackSettings:
     return SlackSettings(
         signing_secret=os.environ.get("SLACK_SIGNING_SECRET") or None,
         signing_secret_param=os.environ.get("SLACK_SIGNING_SECRET_PARAM") or None,
+        audit_webhook_param=os.environ.get("SLACK_AUDIT_WEBHOOK_PARAM") or None,
         admins=admins,
         team_id=os.environ.get("SLACK_TEAM_ID") or None,
         app_id=os.environ.get("SLACK_APP_ID") or None,

@@ -69,6 +69,15 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
     from chalicelib.config import audit_stalled_after
     from chalicelib.services.audit import Auditor
 
+    conf = slack_settings()
+    # The audit checks how the Slack secrets are stored (never reads them): the names are settings.
+    secrets = tuple(name for name in (conf.signing_secret_param, conf.audit_webhook_param) if name)
     return Auditor(
-        aws.iam(), store(), settings(), stalled_after=audit_stalled_after(), report_deadline=report_deadline
+        aws.iam(),
+        store(),
+        settings(),
+        stalled_after=audit_stalled_after(),
+        report_deadline=report_deadline,
+        ssm=aws.ssm() if secrets else None,
+        secret_parameters=secrets,
     )

@@ -30,6 +30,34 @@ ROOT = Path(__file__).resolve().parent.parent
 RESOURCE_POLICY_FILE = ROOT / "policies" / "api-gateway.json"
 APP_NAME = "iam-onboarding"
 TABLE_RESOURCE = "StateTable"
+KEY_RESOURCE = "SlackSecretsKey"
+# What the account's administrators may do with the Slack key through IAM: everything but read with it
+# (no kms:Decrypt, ReEncrypt or CreateGrant), so that no IAM policy (ReadOnlyAccess included) can.
+KEY_ADMINISTRATION = [
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+]
 # The role policies allow ssm:GetParameter on this prefix only, followed by the stage.
 SSM_PREFIX = f"/{APP_NAME}/"
 STAGE_VARIABLE = "${Stage}"
@@ -113,6 +141,61 @@ def for_stage(value: Any, stage: str) -> Any:
     return json.loads(json.dumps(value).replace(STAGE_VARIABLE, stage))
 
 
+# SSM encrypts a SecureString under the context PARAMETER_ARN; the names start with "/".
+PARAMETER_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${%s}"
+
+
+def _role_of(function: dict[str, Any]) -> Any:
+    return function["Properties"]["Role"]  # Fn::GetAtt <Role>.Arn, as chalice package writes it
+
+
+def slack_secrets_key(*, decrypters: dict[str, list[Any]], parameters: dict[str, Any]) -> dict[str, Any]:
+    """A customer-managed key for the Slack SecureString parameters, decryptable by the given roles only.
+
+    AWS's default `aws/ssm` key lets every principal with `ssm:GetParameter` decrypt, and ReadOnlyAccess
+    (the developer group) has it: a developer would hold the signing secret, and so Slack's admin power.
+    Each parameter (`decrypters` maps its template parameter to roles) may be decrypted through SSM only,
+    and only by the roles named for it.
+    """
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AdministerTheKeyButNeverReadWithIt",
+            "Effect": "Allow",
+            "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+            "Action": KEY_ADMINISTRATION,
+            "Resource": "*",
+        }
+    ]
+    for parameter, roles in decrypters.items():
+        if parameter not in parameters or not roles:
+            continue
+        statements.append(
+            {
+                "Sid": f"Decrypt{parameter}",
+                "Effect": "Allow",
+                "Principal": {"AWS": roles},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:ViaService": {"Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"},
+                        "kms:EncryptionContext:PARAMETER_ARN": {"Fn::Sub": PARAMETER_ARN % parameter},
+                    }
+                },
+            }
+        )
+    return {
+        "Type": "AWS::KMS::Key",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "Description": "iam-onboarding: the Slack signing secret and webhook URL (SSM SecureString)",
+            "EnableKeyRotation": True,
+            "KeyPolicy": {"Version": "2012-10-17", "Statement": statements},
+        },
+    }
+
+
 def state_table(table_name: str) -> dict[str, Any]:
     """The state table; kept when the stack is deleted (it holds the admin audit trail)."""
     return {
@@ -171,8 +254,16 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
     parameters["SlackAdmins"] = {
         "Type": "String",
         "Default": "",
-        "Description": "Comma-separated Slack user ids allowed to use /iam (not a secret).",
+        "Description": "Who may use /iam, as Slack member id:IAM user name pairs, e.g. "
+        "U012AB3CD:alice,U045EF6GH:bob (not a secret; each IAM user must be in an admin group at the time "
+        "of each command).",
     }
+    for parameter, what in (("SlackTeamId", "workspace (team) id, T..."), ("SlackAppId", "app id, A...")):
+        parameters[parameter] = {
+            "Type": "String",
+            "Default": "",
+            "Description": f"The Slack {what} whose signed requests are trusted; Slack is off without it.",
+        }
 
     for resource_id, function in functions.items():
         props = function["Properties"]
@@ -181,6 +272,8 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
         variables["STATE_TABLE"] = {"Ref": TABLE_RESOURCE}
         variables["PUBLIC_BASE_URL"] = {"Ref": "PublicBaseUrl"}
         variables["SLACK_ADMINS"] = {"Ref": "SlackAdmins"}
+        variables["SLACK_TEAM_ID"] = {"Ref": "SlackTeamId"}
+        variables["SLACK_APP_ID"] = {"Ref": "SlackAppId"}
         if (
             "SlackWorker" in functions
             and "SLACK_WORKER_FUNCTION" in variables
@@ -207,7 +300,25 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
         # an asynchronous invoke could only repeat the work.
         functions["SlackWorker"]["Properties"]["EventInvokeConfig"] = {"MaximumRetryAttempts": 0}
 
-    merged.setdefault("Outputs", {})["StateTableName"] = {"Value": {"Ref": TABLE_RESOURCE}}
+    resources[KEY_RESOURCE] = slack_secrets_key(
+        decrypters={
+            "SlackSigningSecretParam": [
+                _role_of(functions[f]) for f in ("APIHandler", "SlackWorker") if f in functions
+            ],
+            "SlackAuditWebhookParam": [_role_of(functions[f]) for f in ("DailyAudit",) if f in functions],
+        },
+        parameters=parameters,
+    )
+    resources[f"{KEY_RESOURCE}Alias"] = {
+        "Type": "AWS::KMS::Alias",
+        "Properties": {"AliasName": f"alias/{APP_NAME}-{stage}-slack", "TargetKeyId": {"Ref": KEY_RESOURCE}},
+    }
+    outputs = merged.setdefault("Outputs", {})
+    outputs["StateTableName"] = {"Value": {"Ref": TABLE_RESOURCE}}
+    outputs["SlackSecretsKeyAlias"] = {
+        "Description": "Encrypt the Slack SSM parameters with it: aws ssm put-parameter --key-id <alias> ...",
+        "Value": {"Ref": f"{KEY_RESOURCE}Alias"},
+    }
     return merged
 
 

@@ -25,7 +25,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 import moto.iam.models
 
 from chalicelib import aws
-from chalicelib.config import load_groups_manifest, settings
+from chalicelib.config import load_groups_manifest, settings, slack_settings
 from chalicelib.services import account
 from local.emulator import make_dynamodb_writes_atomic
 
@@ -49,6 +49,7 @@ ACCOUNT_ID = "123456789012"
 def reset_caches() -> None:
     """Forget every per-container cache, as a cold start would."""
     settings.cache_clear()
+    slack_settings.cache_clear()
     for client in (aws.iam, aws.dynamodb, aws.sts):
         client.cache_clear()
     account.forget()

@@ -41,7 +41,7 @@ def latest_audit() -> Response:
 
 def audit_webhook_url() -> str | None:
     """The Slack webhook for audit summaries: a secret, from SSM when deployed, the environment locally."""
-    name = os.environ.get("SLACK_AUDIT_WEBHOOK_PARAM")
+    name = slack_settings().audit_webhook_param
     if name:
         return aws.ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"].get("Value")
     return os.environ.get("SLACK_AUDIT_WEBHOOK_URL") or None

@@ -99,4 +99,36 @@ PASSWORD_CHECKS = [
     ),
 ]
 
-CHECKS = [root_without_mfa, root_with_access_keys, *PASSWORD_CHECKS]
+DEFAULT_SSM_KEY = "alias/aws/ssm"
+
+
+@check(
+    id="slack_secret_readable_with_ssm_read",
+    severity=Severity.HIGH,
+    description=(
+        "A Slack secret of the service (the signing secret, the audit webhook URL) is stored in plain text "
+        "or encrypted with AWS's default aws/ssm key, which lets every principal with ssm:GetParameter "
+        "decrypt it; developers' ReadOnlyAccess has that. With the signing secret anyone can sign /iam "
+        "commands. Not a Prowler check."
+    ),
+    remediation=(
+        "Store it again under the stack's own key, which only the service's roles may decrypt: aws ssm "
+        "put-parameter --overwrite --type SecureString --key-id alias/iam-onboarding-<stage>-slack --name "
+        "<name> --value ... (the stack output SlackSecretsKeyAlias names the key)."
+    ),
+)
+def slack_secret_readable_with_ssm_read(snapshot: AccountSnapshot) -> Failures:
+    for parameter in snapshot.secret_parameters:
+        if parameter.type != "SecureString":
+            yield (
+                parameter.name,
+                f"The parameter is a {parameter.type}: anyone who may read it reads the secret.",
+            )
+        elif parameter.key_id in (None, DEFAULT_SSM_KEY) or parameter.key_id.endswith(f":{DEFAULT_SSM_KEY}"):
+            yield (
+                parameter.name,
+                "The parameter is encrypted with aws/ssm, which every ssm:GetParameter may use.",
+            )
+
+
+CHECKS = [root_without_mfa, root_with_access_keys, *PASSWORD_CHECKS, slack_secret_readable_with_ssm_read]

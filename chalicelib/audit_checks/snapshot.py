@@ -76,6 +76,15 @@ class RootFacts:
 
 
 @dataclass(frozen=True)
+class SecretParameter:
+    """An SSM parameter holding one of the service's secrets, as DescribeParameters shows it (no value)."""
+
+    name: str
+    type: str
+    key_id: str | None
+
+
+@dataclass(frozen=True)
 class AccountSnapshot:
     """Everything the checks read. `mfa_users` is fresh: the stale report was confirmed by live calls."""
 
@@ -95,6 +104,7 @@ class AccountSnapshot:
     records: Mapping[str, UserRecord] = field(default_factory=dict)
     links: Mapping[str, LinkRecord] = field(default_factory=dict)
     credential_report_generated_at: datetime | None = None
+    secret_parameters: tuple[SecretParameter, ...] = ()
 
     def has_mfa(self, user_name: str) -> bool:
         """Whether the user has an MFA device now (not as of the credential report)."""

@@ -17,7 +17,7 @@ import time
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +34,7 @@ from chalicelib.audit_checks.snapshot import (
     IamUser,
     PasswordPolicyFacts,
     RootFacts,
+    SecretParameter,
 )
 from chalicelib.aws import error_code
 from chalicelib.config import POLICIES_DIR, Settings
@@ -45,6 +46,7 @@ from chalicelib.services.users import Actor, step_failed
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_ssm import SSMClient
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +216,19 @@ def fetch_root_facts(iam: IAMClient) -> RootFacts:
     )
 
 
+def fetch_secret_parameters(ssm: SSMClient, names: Sequence[str]) -> tuple[SecretParameter, ...]:
+    """What SSM says of the service's secret parameters (type and key, never the value)."""
+    if not names:
+        return ()
+    found: list[SecretParameter] = []
+    paginator = ssm.get_paginator("describe_parameters")
+    for page in paginator.paginate(
+        ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": list(names)}]
+    ):
+        found += [SecretParameter(p["Name"], p.get("Type", ""), p.get("KeyId")) for p in page["Parameters"]]
+    return tuple(sorted(found, key=lambda p: p.name))
+
+
 def has_mfa_device(iam: IAMClient, user_name: str) -> bool:
     """Whether the user has any MFA device now (virtual, hardware or passkey); a deleted user has none."""
     try:
@@ -257,8 +272,12 @@ class Auditor:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         report_deadline: float = 20.0,
+        ssm: SSMClient | None = None,
+        secret_parameters: Sequence[str] = (),
     ) -> None:
         self._iam = iam
+        self._ssm = ssm
+        self._secret_parameters = tuple(secret_parameters) if ssm is not None else ()
         self._store = store
         self._settings = settings
         self._stalled_after = stalled_after
@@ -291,6 +310,9 @@ class Auditor:
             "StateTableUsers": self._store.list_users,
             "StateTableLinks": self._store.list_links,
         }
+        if self._ssm is not None and self._secret_parameters:
+            ssm = self._ssm
+            jobs["DescribeParameters"] = lambda: fetch_secret_parameters(ssm, self._secret_parameters)
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
             futures = {name: pool.submit(job) for name, job in jobs.items()}
         for name, future in futures.items():
@@ -336,6 +358,9 @@ class Auditor:
             records={r.user_name.lower(): r for r in futures["StateTableUsers"].result()},
             links={link.link_id: link for link in futures["StateTableLinks"].result()},
             credential_report_generated_at=report.generated_at,
+            secret_parameters=futures["DescribeParameters"].result()
+            if "DescribeParameters" in futures
+            else (),
         )
 
     def audit(self) -> AuditReport:

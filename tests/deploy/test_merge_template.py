@@ -22,7 +22,11 @@ def _template(policy: dict[str, Any] | None, **variables: str) -> dict[str, Any]
             "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {"DefinitionBody": body}},
             "APIHandler": {
                 "Type": "AWS::Serverless::Function",
-                "Properties": {"Handler": "app.app", "Environment": {"Variables": env}},
+                "Properties": {
+                    "Handler": "app.app",
+                    "Role": {"Fn::GetAtt": ["ApiHandlerRole", "Arn"]},
+                    "Environment": {"Variables": env},
+                },
             },
         }
     }

@@ -73,6 +73,7 @@ READ_ONLY_AUDIT = {
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
     "ssm:GetParameter",  # the Slack webhook URL
+    "ssm:DescribeParameters",  # how the Slack secrets are stored, never their values
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
     "logs:PutLogEvents",

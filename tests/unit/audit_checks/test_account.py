@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.audit_checks import account as a
-from chalicelib.audit_checks.snapshot import PasswordPolicyFacts, RootFacts
+from chalicelib.audit_checks.snapshot import PasswordPolicyFacts, RootFacts, SecretParameter
 from tests.unit.audit_checks.factory import found, snapshot
 
 SEED_POLICY = PasswordPolicyFacts(
@@ -75,3 +75,34 @@ def test_no_password_policy_fails_every_password_check() -> None:
         ("password_policy", "No account password policy is set (it must require at least 14 characters).")
     ]
     assert all(len(found(check, snap)) == 1 for check in a.PASSWORD_CHECKS)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "reported"),
+    [
+        (SecretParameter("/iam-onboarding/dev/slack-signing-secret", "SecureString", "alias/aws/ssm"), True),
+        (SecretParameter("/iam-onboarding/dev/slack-signing-secret", "SecureString", None), True),
+        (
+            SecretParameter(
+                "/iam-onboarding/dev/slack-signing-secret",
+                "SecureString",
+                "arn:aws:kms:us-east-1:123456789012:alias/aws/ssm",
+            ),
+            True,
+        ),
+        (SecretParameter("/iam-onboarding/dev/slack-signing-secret", "String", None), True),
+        (
+            SecretParameter(
+                "/iam-onboarding/dev/slack-signing-secret", "SecureString", "alias/iam-onboarding-dev-slack"
+            ),
+            False,
+        ),
+    ],
+    ids=["aws/ssm", "no key named", "aws/ssm by arn", "plain text", "the stack's key"],
+)
+def test_a_slack_secret_every_ssm_reader_can_decrypt_is_reported(
+    parameter: SecretParameter, reported: bool
+) -> None:
+    findings = found(a.slack_secret_readable_with_ssm_read, snapshot(secret_parameters=(parameter,)))
+
+    assert [resource for resource, _ in findings] == ([parameter.name] if reported else [])
