@@ -38,3 +38,32 @@ def invoke(event: dict[str, Any], context: LambdaContext | None = None) -> tuple
     """The status and JSON body the API function answers `event` with."""
     response = app(event, context or LambdaContext())
     return response["statusCode"], json.loads(response["body"])
+
+
+def request_event(
+    method: str,
+    resource: str,
+    *,
+    path_parameters: dict[str, str] | None = None,
+    body: Any = None,
+    user_arn: str | None = f"arn:aws:iam::{OWN_ACCOUNT}:user/admin",
+) -> dict[str, Any]:
+    """The saved API Gateway event, re-aimed at `method resource`, signed by `user_arn` (None: anonymous)."""
+    event = saved_event("apigw_post_admin_users")
+    path = resource
+    for name, value in (path_parameters or {}).items():
+        path = path.replace(f"{{{name}}}", value)
+    event.update(
+        resource=resource,
+        path=path,
+        httpMethod=method,
+        pathParameters=path_parameters,
+        body=None if body is None else json.dumps(body),
+    )
+    context = event["requestContext"]
+    context.update(resourcePath=resource, httpMethod=method, path=f"/api{path}")
+    if user_arn is None:
+        context["identity"].update(userArn=None, accessKey=None, caller=None, user=None)
+    else:
+        context["identity"].update(userArn=user_arn, accountId=user_arn.split(":")[4])
+    return event
