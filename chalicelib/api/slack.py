@@ -1,9 +1,11 @@
-"""`/slack/*`: the `/iam` slash command and its buttons, for allow-listed Slack users.
+"""`/slack/*`: the `/iam` slash command and its buttons, for allow-listed Slack users who are IAM admins.
 
-Order on every request: Slack's signature (401, nothing read or done, when bad or stale), then the
-allow-list (a polite refusal), then once-only (a retry or replay of a handled request does nothing),
-then the command. Slack waits three seconds for an answer, so anything that writes to IAM or runs long
-answers at once and continues in the worker, which posts the outcome to the command's `response_url`.
+Order on every request: Slack's signature (401, nothing read or done, when bad or stale), our workspace
+and app (403), a Slack `response_url` (400), then the allow-list and the mapped IAM user's admin groups
+(a polite refusal), then once-only (a retry or replay of a handled request does nothing), then the
+command. Slack waits three seconds for an answer, so anything that writes to IAM or runs long answers at
+once and continues in the worker. The worker's job is the signed request itself: it runs every one of
+these checks again (with the 30 minutes a `response_url` lives) before it acts and posts the outcome.
 """
 
 from __future__ import annotations
@@ -55,7 +57,12 @@ class Signed:
 
 
 def _read(
-    gate: s.SlackGate, kind: str, body: bytes, headers: dict[str, str], *, window: float
+    gate: s.SlackGate,
+    kind: Literal["command", "interactivity"],
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    window: float,
 ) -> Signed | None:
     """The signed request in `body`, checked: signature, workspace and app, `response_url`.
 
@@ -286,19 +293,13 @@ def _acknowledged() -> Response:
     return Response(body="", status_code=200, headers={"Cache-Control": "no-store"})
 
 
-def _request(kind: str) -> tuple[s.SlackGate, Signed | None]:
+def _admins_first_request(kind: Literal["command", "interactivity"]) -> Signed | Response:
+    """This request, checked, when an admin sent it and it is not a retry; else the answer that ends it."""
     gate = wiring.slack_gate()
     raw = slack.current_request.raw_body or b""
     body = raw.encode() if isinstance(raw, str) else raw
     headers = {k.lower(): v for k, v in slack.current_request.headers.items()}
-    return gate, _read(gate, kind, body, headers, window=s.REQUEST_WINDOW_SECONDS)
-
-
-@slack.route("/slack/commands", methods=["POST"], content_types=FORM)
-@translating_errors
-def slash_command() -> Response:
-    """The `/iam` slash command."""
-    gate, signed = _request("command")
+    signed = _read(gate, kind, body, headers, window=s.REQUEST_WINDOW_SECONDS)
     if signed is None:
         return _acknowledged()
     admitted = _admitted(gate, signed)
@@ -306,6 +307,16 @@ def slash_command() -> Response:
         return _message(admitted)
     if not _first_time(signed.body):
         return _acknowledged()
+    return signed
+
+
+@slack.route("/slack/commands", methods=["POST"], content_types=FORM)
+@translating_errors
+def slash_command() -> Response:
+    """The `/iam` slash command."""
+    signed = _admins_first_request("command")
+    if isinstance(signed, Response):
+        return signed
     try:
         return _message(_answer(signed))
     except ProductError as error:
@@ -316,14 +327,9 @@ def slash_command() -> Response:
 @translating_errors
 def interactivity() -> Response:
     """Button clicks on our messages (the offboarding confirmation)."""
-    gate, signed = _request("interactivity")
-    if signed is None:
-        return _acknowledged()
-    admitted = _admitted(gate, signed)
-    if isinstance(admitted, SlackMessage):
-        return _message(admitted)
-    if not _first_time(signed.body):
-        return _acknowledged()
+    signed = _admins_first_request("interactivity")
+    if isinstance(signed, Response):
+        return signed
     if _work_of(signed) is not None:
         _later(signed)
     return _acknowledged()
