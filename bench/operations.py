@@ -100,11 +100,9 @@ def _accept_worker_invokes() -> None:
 
 
 def _forget_container_caches() -> None:
-    from chalicelib import wiring
     from chalicelib.services import account
 
     account.forget()
-    wiring.slack_signing_secret.cache_clear()
 
 
 def _measure(operation: str, runs: list[Callable[[], object]]) -> Row:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
 
 from chalicelib import aws
 from chalicelib.config import settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
+from chalicelib.services import account
 from chalicelib.services.mfa import MfaEnrollment
 from chalicelib.services.slack import SlackGate
 from chalicelib.services.store import StateStore
@@ -32,16 +32,19 @@ def mfa() -> MfaEnrollment:
     return MfaEnrollment(aws.iam(), store(), settings())
 
 
-@functools.cache
 def slack_signing_secret() -> str:
     """Slack's signing secret: from SSM by name when deployed, from the environment locally.
 
-    Cached for the warm container (one SSM call per cold start); a failure is not cached.
+    Kept for a few minutes (`account.CACHE_SECONDS`), not for the container's life: a secret rotated
+    after a leak must stop working within minutes everywhere. A failure is not kept.
     """
     conf = slack_settings()
     if conf.signing_secret_param:
-        parameter = aws.ssm().get_parameter(Name=conf.signing_secret_param, WithDecryption=True)
-        return parameter["Parameter"]["Value"]
+        name = conf.signing_secret_param
+        return account.cached(
+            f"ssm:{name}",
+            lambda: aws.ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"],
+        )
     if conf.signing_secret:
         return conf.signing_secret
     raise SlackNotConfigured()

@@ -1,4 +1,4 @@
-"""Per-account facts (password policy, alias) cached in the warm container."""
+"""Per-account facts (password policy, alias, the Slack signing secret) cached in the warm container."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ _cache: dict[str, tuple[float, object]] = {}
 _lock = threading.Lock()
 
 
-def _cached[T](key: str, load: Callable[[], T]) -> T:
+def cached[T](key: str, load: Callable[[], T]) -> T:
+    """`load()`, remembered under `key` for `CACHE_SECONDS`; a failure is not remembered."""
     now = time.monotonic()
     with _lock:
         hit = _cache.get(key)
@@ -67,12 +68,12 @@ def password_policy(iam: IAMClient) -> PasswordPolicy:
             require_symbols=policy.get("RequireSymbols", False),
         )
 
-    return _cached("password_policy", load)
+    return cached("password_policy", load)
 
 
 def account_alias(iam: IAMClient) -> str | None:
     """The account alias, if the account has one."""
-    return _cached("alias", lambda: next(iter(iam.list_account_aliases()["AccountAliases"]), None))
+    return cached("alias", lambda: next(iter(iam.list_account_aliases()["AccountAliases"]), None))
 
 
 def account_id_from_arn(arn: str) -> str:

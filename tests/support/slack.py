@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import aws, wiring
+from chalicelib import aws
 from chalicelib.api.slack import local_jobs
 from chalicelib.config import slack_settings
+from chalicelib.services import account
 from tests.conftest import Api, Reply
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -182,7 +183,7 @@ class SlackClient:
 def forget_slack_caches() -> None:
     """Forget the Slack settings and secret, as a cold start would."""
     slack_settings.cache_clear()
-    wiring.slack_signing_secret.cache_clear()
+    account.forget()
     aws.ssm.cache_clear()
     aws.lambda_.cache_clear()
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from botocore.stub import Stubber
 
 from chalicelib import aws
+from chalicelib.services import account
 from tests.support.slack import (
     ADMIN,
     SECRET,
@@ -38,7 +40,7 @@ def secret_in_ssm(slack: SlackClient, monkeypatch: pytest.MonkeyPatch) -> list[s
     return calls
 
 
-def test_deployed_the_signing_secret_is_read_from_ssm_once_per_warm_container(
+def test_deployed_the_signing_secret_is_read_from_ssm_once_for_a_burst_of_requests(
     slack: SlackClient, secret_in_ssm: list[str]
 ) -> None:
     first = slack.command("help")
@@ -46,6 +48,19 @@ def test_deployed_the_signing_secret_is_read_from_ssm_once_per_warm_container(
 
     assert (first.status, second.status) == (200, 200)
     assert secret_in_ssm == ["GetParameter"]
+
+
+def test_deployed_a_rotated_signing_secret_replaces_the_old_one_within_minutes(
+    slack: SlackClient, secret_in_ssm: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert slack.command("help").status == 200
+    aws.ssm().put_parameter(Name=PARAM, Value="rotated-after-a-leak", Type="SecureString", Overwrite=True)
+    later = time.monotonic() + account.CACHE_SECONDS + 1
+    monkeypatch.setattr(account.time, "monotonic", lambda: later)
+
+    reply = slack.command("help")  # signed with the leaked SECRET
+
+    assert (reply.status, reply.body["error"]["code"]) == (401, "invalid_signature")
 
 
 def test_deployed_only_the_secret_in_ssm_is_trusted(slack: SlackClient, secret_in_ssm: list[str]) -> None:
