@@ -28,6 +28,7 @@ RUNS = 15
 GROUPS = ["developer", "administrator"]
 SLACK_SECRET = "bench-signing-secret"  # noqa: S105 - a throwaway secret for signing bench requests
 SLACK_ADMIN = "U0BENCH"
+SLACK_TEAM, SLACK_APP = "T0BENCH", "A0BENCH"
 
 # The fewest AWS calls each operation needs in a warm container, and why: data, printed with the figures.
 MINIMUM: dict[str, tuple[int, str]] = {
@@ -53,10 +54,14 @@ MINIMUM: dict[str, tuple[int, str]] = {
     ),
     "session report": (1, "ListMFADevices of the caller (identity comes from the request context)"),
     "slack /iam status": (
-        5,
-        "once-only conditional write, the state record, GetUser, ListGroupsForUser, ListMFADevices",
+        6,
+        "the admin's groups (the Slack id's IAM user must be an admin now), once-only conditional write, "
+        "the state record, GetUser, ListGroupsForUser, ListMFADevices",
     ),
-    "slack /iam onboard": (2, "once-only conditional write, asynchronous Invoke of the worker"),
+    "slack /iam onboard": (
+        3,
+        "the admin's groups, once-only conditional write, asynchronous Invoke of the worker",
+    ),
 }
 
 
@@ -64,6 +69,8 @@ def _signed(text: str, n: int) -> tuple[str, dict[str, str]]:
     """A `/iam <text>` form body and the headers Slack signs it with (v0 HMAC-SHA256)."""
     body = urlencode(
         {
+            "team_id": SLACK_TEAM,
+            "api_app_id": SLACK_APP,
             "user_id": SLACK_ADMIN,
             "command": "/iam",
             "text": text,
@@ -136,7 +143,9 @@ def rows() -> list[Row]:
 
     os.environ.update(
         SLACK_SIGNING_SECRET=SLACK_SECRET,
-        SLACK_ADMINS=SLACK_ADMIN,
+        SLACK_ADMINS=f"{SLACK_ADMIN}:admin",
+        SLACK_TEAM_ID=SLACK_TEAM,
+        SLACK_APP_ID=SLACK_APP,
         SLACK_WORKER_FUNCTION="iam-onboarding-bench-slack_worker",
     )
     slack_settings.cache_clear()
