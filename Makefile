@@ -114,10 +114,11 @@ deploy-settings:
 	@test -n "$(PUBLIC_BASE_URL)" || { echo "Set PUBLIC_BASE_URL=https://..."; exit 1; }
 
 # --- fault injection (issue 8) ---------------------------------------------------------------------
-# Every AWS call of every operation fails in turn (tests/fault_cases.py); the README's table is this run.
+# Every AWS call of every operation fails in turn (tests/fault_cases.py); the table in docs/evidence.md
+# (linked from the README) is this run, rewritten between its markers.
 .PHONY: faults-table
 faults-table: venv
-	$(BIN)/python -m tests.fault_cases --readme README.md > /dev/null
+	$(BIN)/python -m tests.fault_cases --doc docs/evidence.md > /dev/null
 
 # --- evidence (issue 8) ---------------------------------------------------------------------------
 # `make load`: 50 concurrent newcomers (claim twice at once, enroll, verify) against `make run`'s stack,
