@@ -94,7 +94,8 @@ package: venv
 
 # Needs the AWS CLI, credentials of an admin with MFA, and an S3 bucket for the code (ARTIFACT_BUCKET).
 # PUBLIC_BASE_URL: the API's EndpointURL without the trailing slash (known after a first deploy), or
-# your own domain. SSM parameters are created by you beforehand (see README, "Deploying").
+# your own domain. The Slack SSM parameters are created by you after the first deploy, with the
+# stack's KMS key (README, "Deploy it").
 deploy: deploy-settings package
 	@echo "Deploying $(STACK) to $(DEPLOY_REGION)"
 	aws --region $(DEPLOY_REGION) cloudformation package --template-file $(BUILD)/template.json \
