@@ -94,7 +94,8 @@ package: venv
 
 # Needs the AWS CLI, credentials of an admin with MFA, and an S3 bucket for the code (ARTIFACT_BUCKET).
 # PUBLIC_BASE_URL: the API's EndpointURL without the trailing slash (known after a first deploy), or
-# your own domain. SSM parameters are created by you beforehand (see README, "Deploying").
+# your own domain. The Slack SSM parameters are created by you after the first deploy, with the
+# stack's KMS key (README, "Deploy it").
 deploy: deploy-settings package
 	@echo "Deploying $(STACK) to $(DEPLOY_REGION)"
 	aws --region $(DEPLOY_REGION) cloudformation package --template-file $(BUILD)/template.json \
@@ -114,10 +115,11 @@ deploy-settings:
 	@test -n "$(PUBLIC_BASE_URL)" || { echo "Set PUBLIC_BASE_URL=https://..."; exit 1; }
 
 # --- fault injection (issue 8) ---------------------------------------------------------------------
-# Every AWS call of every operation fails in turn (tests/fault_cases.py); the README's table is this run.
+# Every AWS call of every operation fails in turn (tests/fault_cases.py); the table in docs/evidence.md
+# (linked from the README) is this run, rewritten between its markers.
 .PHONY: faults-table
 faults-table: venv
-	$(BIN)/python -m tests.fault_cases --readme README.md > /dev/null
+	$(BIN)/python -m tests.fault_cases --doc docs/evidence.md > /dev/null
 
 # --- evidence (issue 8) ---------------------------------------------------------------------------
 # `make load`: 50 concurrent newcomers (claim twice at once, enroll, verify) against `make run`'s stack,

@@ -2,7 +2,7 @@
 and leaves IAM and the state table as they were (or as documented, where that cannot be by nature).
 
 The cases come from each operation's recorded happy path (`tests.fault_cases`); `make faults-table`
-prints the same run as the README's table. About two minutes: each case is a fresh account.
+prints the same run as the table in docs/evidence.md. About two minutes: each case is a fresh account.
 
 A harness that records nothing passes by checking nothing, as this one did from 3f9efe7 on: each
 operation's happy path must record at least the AWS calls the operation needs, and the whole suite at
