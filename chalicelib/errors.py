@@ -184,7 +184,8 @@ class SlackNotConfigured(ProductError):
         message: str = (
             "Slack is not set up on this deployment: set SLACK_SIGNING_SECRET to the Slack app's signing "
             "secret (deployed: SLACK_SIGNING_SECRET_PARAM, the name of the SSM parameter that holds it) and "
-            "SLACK_ADMINS to the Slack user ids allowed to act."
+            "SLACK_ADMINS to the Slack user ids allowed to act, each mapped to an IAM admin "
+            "(U012AB3CD:alice,U045EF6GH:bob)."
         ),
     ) -> None:
         super().__init__(message)

@@ -62,8 +62,8 @@ def test_plain_http_to_another_machine_is_refused_before_any_credential_is_used(
     assert "https://" in result.stderr
 
 
-def test_a_duration_over_twelve_hours_is_a_usage_error() -> None:
-    assert run_cli("--local", "--duration", "43201", "whoami").code == 2
+def test_a_duration_over_the_apis_one_hour_mfa_freshness_is_a_usage_error() -> None:
+    assert run_cli("--local", "--duration", "3601", "whoami").code == 2
 
 
 def test_the_region_comes_from_an_execute_api_host() -> None:

@@ -155,7 +155,9 @@ def _duration(value: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
     if not MIN_DURATION <= seconds <= MAX_DURATION:
-        raise argparse.ArgumentTypeError(f"must be {MIN_DURATION}-{MAX_DURATION} seconds (15 min to 12 h)")
+        raise argparse.ArgumentTypeError(
+            f"must be {MIN_DURATION}-{MAX_DURATION} seconds (15 min to 1 h: /admin/* takes no older MFA)"
+        )
     return seconds
 
 
@@ -191,7 +193,7 @@ def _add_common_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
         type=_duration,
         metavar="SECONDS",
         default=default(DEFAULT_DURATION),
-        help="lifetime of the cached MFA session, 900-43200 (default 3600: admin sessions stay fresh)",
+        help="lifetime of the cached MFA session, 900-3600 (default 3600: /admin/* takes no older MFA)",
     )
     group.add_argument(
         "--local",

@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     import boto3
 
 DEFAULT_DURATION = 3600  # SPEC §12, freshness: an admin's MFA session is at most an hour old
-MIN_DURATION = 900  # GetSessionToken's own bounds for an IAM user
-MAX_DURATION = 43200
+MIN_DURATION = 900  # GetSessionToken's lower bound for an IAM user
+# GetSessionToken allows 12 h, but `/admin/*` refuses an MFA sign-in older than an hour: a longer cached
+# session would be reused and refused from its second hour on.
+MAX_DURATION = DEFAULT_DURATION
 # A session this close to its end is not reused: the request it signs could arrive after it.
 EXPIRY_MARGIN = timedelta(minutes=1)
 MFA_CODE = re.compile(r"\d{6}")
