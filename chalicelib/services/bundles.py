@@ -16,7 +16,7 @@ from chalicelib.config import Settings
 from chalicelib.errors import LinkExpired
 from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
 from chalicelib.services import account, sealing
-from chalicelib.services.store import Conflict, LinkRecord, StateStore
+from chalicelib.services.store import Conflict, LinkRecord, StateStore, UserRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -74,19 +74,34 @@ def unassigned_devices_of(iam: IAMClient, user_name: str) -> list[str]:
     return [s for s in serials if ours.fullmatch(s.split(":", 5)[-1])]
 
 
-def discard_pending_device(iam: IAMClient, store: StateStore, enrollment_id: str | None) -> None:
-    """Delete the device a replaced enrollment was waiting to enable, so that none is left orphaned.
+def delete_pending_device(iam: IAMClient, serial: str | None) -> None:
+    """Delete the unassigned device a dead enrollment was waiting to enable, so that none is left orphaned.
 
     Best effort: a device left behind is reported by the daily audit, and the caller's answer must not
-    depend on it.
+    depend on it. A device enabled meanwhile is not deleted (IAM refuses while it is assigned).
     """
-    serial = pending_serial(store.get_link(enrollment_id)) if enrollment_id else None
     if serial:
         try:
             retry_eventual(iam.delete_virtual_mfa_device, SerialNumber=serial)
         except ClientError as error:
             if error_code(error) != "NoSuchEntity":
                 log.warning("could not delete pending MFA device %s (%s)", serial, error_code(error))
+
+
+def discard_pending_device(iam: IAMClient, store: StateStore, enrollment_id: str | None) -> None:
+    """Delete the device a replaced enrollment was waiting to enable (best effort, as above)."""
+    delete_pending_device(iam, pending_serial(store.get_link(enrollment_id)) if enrollment_id else None)
+
+
+def older_links_killed(store: StateStore, record: UserRecord | None) -> list[TransactWriteItemTypeDef]:
+    """The deletes that kill every link `record` names, credential and enrollment.
+
+    Reissue, MFA reset, a new enrollment link and offboarding each commit these with their own writes (and
+    remove the ids from the record), so that a leaked older link stops working the moment the admin acts.
+    """
+    if record is None:
+        return []
+    return [store.delete_key("link", i) for i in (record.bundle_id, record.enrollment_id) if i]
 
 
 def enrollment_id_of(token: str) -> str:

@@ -203,9 +203,12 @@ class StateStore:
             update["ExpressionAttributeValues"] = {f":{k}": _serialize(v) for k, v in sets.items()}
         return {"Update": update}  # type: ignore[typeddict-item]
 
-    def delete_key(self, pk: str, sk: str) -> TransactWriteItemTypeDef:
-        """A delete of one item (no error when it is already gone)."""
-        return {"Delete": {"TableName": self._table, "Key": _item({"pk": pk, "sk": sk})}}
+    def delete_key(self, pk: str, sk: str, *, if_exists: bool = False) -> TransactWriteItemTypeDef:
+        """A delete of one item: no error when it is already gone, unless `if_exists` (then `Conflict`)."""
+        delete: dict[str, Any] = {"TableName": self._table, "Key": _item({"pk": pk, "sk": sk})}
+        if if_exists:
+            delete["ConditionExpression"] = "attribute_exists(pk)"
+        return {"Delete": delete}  # type: ignore[typeddict-item]
 
     # --- links ----------------------------------------------------------------------------------
 

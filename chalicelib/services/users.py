@@ -32,7 +32,12 @@ from chalicelib.models import (
     UserSummary,
 )
 from chalicelib.services import account, sealing
-from chalicelib.services.bundles import pending_serial, unassigned_devices_of
+from chalicelib.services.bundles import (
+    delete_pending_device,
+    older_links_killed,
+    pending_serial,
+    unassigned_devices_of,
+)
 from chalicelib.services.passwords import generate_password
 from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEntry, UserRecord, rfc3339
 
@@ -329,6 +334,51 @@ class Provisioner:
         name = user["UserName"]
         password = generate_password(account.password_policy(self._iam))
         now = self._clock()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The old enrollment dies below with its link; its pending device is named by the link.
+            f_enrollment = pool.submit(self._enrollment_of, record)
+            self._change_password(name, password)
+        link, link_record = self._new_bundle(name, password, now)
+        items: list[TransactWriteItemTypeDef] = [
+            self._store.link_put(link_record),
+            self._store.trail_put(self._trail(actor, "reissue_credentials", name, "ok")),
+            *older_links_killed(self._store, record),
+        ]
+        if record is None:
+            created = rfc3339(user["CreateDate"])
+            items.append(
+                self._store.new_user_put(
+                    UserRecord(
+                        name, user["Arn"], created, OnboardingState.INVITED, bundle_id=link_record.link_id
+                    )
+                )
+            )
+        else:
+            # No enrollment id left: the new claim hands out a fresh enrollment, not the old one.
+            items.append(
+                self._store.user_update(
+                    name, state=OnboardingState.INVITED, bundle_id=link_record.link_id, enrollment_id=None
+                )
+            )
+        try:
+            enrollment = f_enrollment.result()
+            self._store.transact(items)
+        except ClientError as error:
+            # IAM cannot give the old password back: the old link now hands out a dead one.
+            raise step_failed(
+                f"Reissuing credentials of {name}",
+                "StateWrite",
+                error,
+                outcome="The password was changed already, so the previous link no longer works. "
+                "Run it again.",
+            ) from error
+        delete_pending_device(self._iam, pending_serial(enrollment))
+        return link
+
+    def _enrollment_of(self, record: UserRecord | None) -> LinkRecord | None:
+        return self._store.get_link(record.enrollment_id) if record and record.enrollment_id else None
+
+    def _change_password(self, name: str, password: str) -> None:
         # Always pass a password: UpdateLoginProfile without one would leave the old password valid
         # (and the emulator deletes the profile outright).
         try:
@@ -351,38 +401,6 @@ class Provisioner:
                 raise step_failed(
                     f"Reissuing credentials of {name}", "CreateLoginProfile", create_error, []
                 ) from create_error
-        link, link_record = self._new_bundle(name, password, now)
-        items: list[TransactWriteItemTypeDef] = [
-            self._store.link_put(link_record),
-            self._store.trail_put(self._trail(actor, "reissue_credentials", name, "ok")),
-        ]
-        if record is None:
-            created = rfc3339(user["CreateDate"])
-            items.append(
-                self._store.new_user_put(
-                    UserRecord(
-                        name, user["Arn"], created, OnboardingState.INVITED, bundle_id=link_record.link_id
-                    )
-                )
-            )
-        else:
-            items.append(
-                self._store.user_update(name, state=OnboardingState.INVITED, bundle_id=link_record.link_id)
-            )
-            if record.bundle_id:
-                items.append(self._store.delete_key("link", record.bundle_id))
-        try:
-            self._store.transact(items)
-        except ClientError as error:
-            # IAM cannot give the old password back: the old link now hands out a dead one.
-            raise step_failed(
-                f"Reissuing credentials of {name}",
-                "StateWrite",
-                error,
-                outcome="The password was changed already, so the previous link no longer works. "
-                "Run it again.",
-            ) from error
-        return link
 
     # --- offboard -------------------------------------------------------------------------------
 
@@ -466,8 +484,7 @@ class Provisioner:
                 attached_policies=nothing,
             )
         name = user["UserName"]
-        enrollment = self._store.get_link(record.enrollment_id) if record and record.enrollment_id else None
-        pending = pending_serial(enrollment)
+        pending = pending_serial(self._enrollment_of(record))
         removed, unassigned = self._inventory(name, pending)
         if dry_run:
             self._store.record(self._trail(actor, "offboard_dry_run", name, "ok"))
@@ -480,6 +497,7 @@ class Provisioner:
                 f"{name} is also in {', '.join(foreign)}, which this service does not manage; remove "
                 "that membership first, then offboard again. Nothing was removed."
             )
+        self._kill_links(name, record)
 
         iam = self._iam
         # IAM refuses DeleteUser while anything below is attached (the emulator does not): keep the order.
@@ -566,6 +584,23 @@ class Provisioner:
 
         self._forget(name, record, actor)
         return removed
+
+    def _kill_links(self, name: str, record: UserRecord | None) -> None:
+        """Kill the user's links before the first removal: one that stops midway leaves none alive."""
+        if record is None:
+            return
+        writes = [
+            *older_links_killed(self._store, record),
+            self._store.user_update(name, bundle_id=None, enrollment_id=None),
+        ]
+        try:
+            self._store.transact(writes)
+        except Conflict as error:
+            raise UserNotFound(f"{name} was offboarded meanwhile; nothing more was done.") from error
+        except ClientError as error:
+            raise step_failed(
+                f"Offboarding {name}", "StateWrite", error, outcome="Nothing was changed."
+            ) from error
 
     def _forget(self, name: str, record: UserRecord | None, actor: Actor) -> None:
         """Remove an offboarded user's state records: the name reservation and any live link."""
