@@ -72,6 +72,10 @@ class UserNotFound(ProductError):
     code = "user_not_found"
 
 
+class UserOutsideManagedPath(UserNotFound):
+    """The IAM user exists but was moved out of the managed path: not ours to act on (still a 404)."""
+
+
 class UnmanagedGroupMembership(ProductError):
     """The user is in a group outside the managed ones, which the service may not change."""
 

@@ -22,6 +22,7 @@ from chalicelib.errors import (
     UnmanagedGroupMembership,
     UserExists,
     UserNotFound,
+    UserOutsideManagedPath,
 )
 from chalicelib.models import (
     CreatedUser,
@@ -100,7 +101,12 @@ def find_managed_user(
             raise UserNotFound(f"No managed user named {user_name}.") from error
         raise
     if not user.get("Path", "/").startswith(settings.user_path):
-        raise UserNotFound(f"No managed user named {user_name}.")
+        raise UserOutsideManagedPath(
+            f"{user['UserName']} exists in IAM but not under the managed path {settings.user_path} (its path "
+            f"is {user.get('Path', '/')}), so this service does not act on it and nothing was changed. To "
+            f"manage it here, move it back: aws iam update-user --user-name {user['UserName']} --new-path "
+            f"{settings.user_path}"
+        )
     return record, dict(user)
 
 
@@ -464,11 +470,16 @@ class Provisioner:
     def _offboard(self, user_name: str, actor: Actor, *, dry_run: bool) -> Removed:
         try:
             record, user = self._managed(user_name)
+        except UserOutsideManagedPath:
+            # The IAM user is alive outside the path (moved by hand): forgetting it here would report an
+            # offboarding that never happened and leave its password and groups working.
+            raise
         except UserNotFound:
             record = self._store.get_user(user_name)
             if record is None or dry_run:
                 raise
-            # An offboarding that stopped after DeleteUser: only the state records are left to remove.
+            # IAM says NoSuchEntity: an offboarding that stopped after DeleteUser, so only the state
+            # records are left to remove.
             self._forget(record.user_name, record, actor)
             nothing: list[str] = []
             return Removed(

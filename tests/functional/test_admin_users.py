@@ -294,3 +294,28 @@ def test_offboarding_a_user_also_in_an_unmanaged_group_stops_before_removing_any
     }
     dry = api.as_admin("DELETE", "/admin/users/alice?dry_run=true")
     assert sorted(dry.body["removed"]["groups"]) == ["billing", "developer"]
+
+
+def test_offboarding_a_user_moved_out_of_the_managed_path_is_refused_and_changes_nothing(api: Api) -> None:
+    create(api, "alice", ["developer"])
+    iam = aws.iam()
+    iam.update_user(UserName="alice", NewPath="/")
+
+    reply = api.as_admin("DELETE", "/admin/users/alice")
+
+    assert (reply.status, reply.body["error"]["code"]) == (404, "user_not_found")
+    assert "not under the managed path /onboarding/" in reply.body["error"]["message"]
+    assert iam.get_login_profile(UserName="alice")["LoginProfile"]["UserName"] == "alice"
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="alice")["Groups"]] == ["developer"]
+    assert wiring.store().get_user("alice") is not None
+    assert [e.outcome.split(":")[0] for e in wiring.store().trail() if e.action == "offboard"] == ["failed"]
+
+
+def test_a_dry_run_of_a_user_moved_out_of_the_managed_path_says_why_it_is_refused(api: Api) -> None:
+    create(api, "alice", ["developer"])
+    aws.iam().update_user(UserName="alice", NewPath="/")
+
+    reply = api.as_admin("DELETE", "/admin/users/alice?dry_run=true")
+
+    assert (reply.status, reply.body["error"]["code"]) == (404, "user_not_found")
+    assert "not under the managed path /onboarding/" in reply.body["error"]["message"]
