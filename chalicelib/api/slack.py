@@ -77,7 +77,7 @@ def _read(
     else:
         try:
             payload = json.loads(form.get("payload", ""))
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # signed, but never let nesting depth be a 500
             raise InvalidRequest("The body is not a Slack interactivity payload.") from error
         if not isinstance(payload, dict) or payload.get("type") != "block_actions":
             return None  # shortcuts, modals: nothing of ours
