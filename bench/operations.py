@@ -38,8 +38,9 @@ MINIMUM: dict[str, tuple[int, str]] = {
     ),
     "claim": (
         3,
-        "one conditional write claims the link, ListMFADevices (is an enrollment needed?), "
-        "one transaction (state + enrollment link); we also read the user's record (ARN, previous "
+        "read the link (sealed password), ListMFADevices (is an enrollment needed?), one transaction "
+        "that claims the link with the state and the enrollment link (a claim that fails earlier "
+        "changes nothing, so it can be retried); we also read the user's record (ARN, previous "
         "enrollment) in parallel with ListMFADevices",
     ),
     "enrollment start": (

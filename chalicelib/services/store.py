@@ -219,28 +219,26 @@ class StateStore:
         ).get("Item")
         return _link_from(item) if item else None
 
-    def claim_link(self, link_id: str, kind: str, now: datetime) -> LinkRecord:
-        """Mark an unclaimed, unexpired link claimed and drop its sealed secret, atomically.
+    def claim_update(self, link_id: str, kind: str, now: datetime) -> TransactWriteItemTypeDef:
+        """An update that marks an unclaimed, unexpired link claimed and drops its sealed secret.
 
-        Returns the link as it was before, sealed secret included. Exactly one of any number of
-        concurrent claims succeeds; the others, and claims of unknown or expired links, get `Conflict`.
+        In a transaction with the writes that follow from the claim, so that a claim that fails leaves
+        the link as it was (the newcomer simply tries again) and one that succeeds is complete. Of any
+        number of concurrent claims exactly one transaction succeeds; the others get `Conflict`.
         """
-        try:
-            old = self._db.update_item(
-                TableName=self._table,
-                Key=_item({"pk": "link", "sk": link_id}),
-                UpdateExpression="SET claimed_at = :at REMOVE sealed",
-                ConditionExpression="kind = :kind AND attribute_not_exists(claimed_at) AND expires_at > :now",
-                ExpressionAttributeValues=_item(
-                    {":at": rfc3339(now), ":kind": kind, ":now": int(now.timestamp())}
-                ),
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                raise Conflict(link_id) from error
-            raise
-        return _link_from(old["Attributes"])
+        update = {
+            "TableName": self._table,
+            "Key": _item({"pk": "link", "sk": link_id}),
+            "UpdateExpression": "SET claimed_at = :at REMOVE sealed",
+            "ConditionExpression": (
+                "kind = :kind AND attribute_not_exists(claimed_at) AND attribute_exists(sealed) "
+                "AND expires_at > :now"
+            ),
+            "ExpressionAttributeValues": _item(
+                {":at": rfc3339(now), ":kind": kind, ":now": int(now.timestamp())}
+            ),
+        }
+        return {"Update": update}  # type: ignore[typeddict-item]
 
     def set_pending_device(
         self,

@@ -31,13 +31,13 @@ def test_an_aws_error_no_service_expects_is_a_503_naming_the_call_not_a_bare_500
 def test_an_aws_refusal_no_service_expects_is_a_502_naming_the_call(api: Api) -> None:
     token = create(api)
 
-    with failing(aws.dynamodb(), "UpdateItem", "AccessDeniedException", times=10):
+    with failing(aws.dynamodb(), "GetItem", "AccessDeniedException", times=10):
         reply = api.call("POST", "/onboarding/credentials", {"token": token})
 
     assert reply.status == 502
     assert reply.body["error"] == {
         "code": "aws_error",
-        "message": "AWS refused UpdateItem (AccessDeniedException).",
+        "message": "AWS refused GetItem (AccessDeniedException).",
     }
 
 
