@@ -83,6 +83,13 @@ class UnmanagedGroupMembership(ProductError):
     code = "unmanaged_group_membership"
 
 
+class OffboardingInProgress(ProductError):
+    """Another request is offboarding the same user right now."""
+
+    status = 409
+    code = "offboarding_in_progress"
+
+
 class UserExists(ProductError):
     """A user of that name (in any letter case) exists already."""
 

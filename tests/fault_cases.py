@@ -243,9 +243,10 @@ OPERATIONS = (
         lambda api, _: api.as_admin("DELETE", "/admin/users/alice"),
         # GetUser (managed?); one listing per kind SPEC §11 names (login profile, access keys, signing
         # certificates, SSH keys, service-specific credentials, MFA devices, inline and attached
-        # policies, groups); one state transaction that kills her links before anything is removed;
-        # removing what alice holds (login profile, the key, deactivating and deleting her device, her
-        # group); DeleteUser; one state transaction that forgets her.
+        # policies, groups); one state transaction that takes the offboarding lock and kills her links
+        # before anything is removed; removing what alice holds (login profile, the key, deactivating and
+        # deleting her device, her group); DeleteUser; one state transaction that forgets her and frees
+        # the lock.
         fewest_calls=ADMIN_CHECK + 1 + 9 + 1 + 5 + 1 + 1,
     ),
     Operation(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,7 @@ from chalicelib.errors import (
     AwsStepFailed,
     AwsUnavailable,
     InvalidRequest,
+    OffboardingInProgress,
     UnmanagedGroupMembership,
     UserExists,
     UserNotFound,
@@ -45,6 +48,14 @@ from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEnt
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
     from mypy_boto3_iam import IAMClient
+
+log = logging.getLogger(__name__)
+
+
+# The offboarding lock's kind in the state table, and how long a holder may keep it: longer than any
+# function that offboards may run (the Slack worker: 120 s), so a live offboarding never loses it.
+OFFBOARDING = "offboarding"
+OFFBOARDING_LOCK_TTL = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -459,15 +470,24 @@ class Provisioner:
         found["mfa_devices"] += sorted(unassigned)
         return Removed(user=name, **found), unassigned
 
-    def offboard(self, user_name: str, actor: Actor, *, dry_run: bool) -> Removed:
-        """Remove everything IAM requires gone before DeleteUser, then the user; or only list it."""
+    def offboard(
+        self, user_name: str, actor: Actor, *, dry_run: bool, started: Callable[[], None] | None = None
+    ) -> Removed:
+        """Remove everything IAM requires gone before DeleteUser, then the user; or only list it.
+
+        One offboarding per user at a time: a second one while the first runs gets
+        `OffboardingInProgress` and does nothing. `started` is called once this request holds the
+        offboarding, before anything is removed (the Slack worker says "Offboarding…" then).
+        """
         try:
-            return self._offboard(user_name, actor, dry_run=dry_run)
+            return self._offboard(user_name, actor, dry_run=dry_run, started=started)
         except Exception as error:
             self._record_failure(actor, "offboard", user_name, error)
             raise
 
-    def _offboard(self, user_name: str, actor: Actor, *, dry_run: bool) -> Removed:
+    def _offboard(
+        self, user_name: str, actor: Actor, *, dry_run: bool, started: Callable[[], None] | None
+    ) -> Removed:
         try:
             record, user = self._managed(user_name)
         except UserOutsideManagedPath:
@@ -479,8 +499,8 @@ class Provisioner:
             if record is None or dry_run:
                 raise
             # IAM says NoSuchEntity: an offboarding that stopped after DeleteUser, so only the state
-            # records are left to remove.
-            self._forget(record.user_name, record, actor)
+            # records are left to remove (unless another offboarding is at it right now).
+            self._forget(record.user_name, record, actor, holder=None)
             nothing: list[str] = []
             return Removed(
                 user=record.user_name,
@@ -508,8 +528,19 @@ class Provisioner:
                 f"{name} is also in {', '.join(foreign)}, which this service does not manage; remove "
                 "that membership first, then offboard again. Nothing was removed."
             )
-        self._kill_links(name, record)
+        holder = self._lock(name, record)
+        try:
+            if started is not None:
+                started()
+            self._remove(name, removed, unassigned)
+            self._forget(name, record, actor, holder=holder)
+        except BaseException:
+            self._unlock(name, holder)
+            raise
+        return removed
 
+    def _remove(self, name: str, removed: Removed, unassigned: set[str]) -> None:
+        """Remove what the inventory found, then the user: in the order IAM requires."""
         iam = self._iam
         # IAM refuses DeleteUser while anything below is attached (the emulator does not): keep the order.
         steps: list[tuple[str, Callable[[], Any]]] = []
@@ -593,38 +624,64 @@ class Provisioner:
                     "Run it again once the cause is fixed.",
                 ) from error
 
-        self._forget(name, record, actor)
-        return removed
+    def _in_progress(self, name: str) -> OffboardingInProgress:
+        return OffboardingInProgress(
+            f"{name} is being offboarded by another request right now; nothing was done here. Look the "
+            "user up again in a minute (an offboarding whose request died frees itself within "
+            f"{OFFBOARDING_LOCK_TTL.seconds // 60} minutes)."
+        )
 
-    def _kill_links(self, name: str, record: UserRecord | None) -> None:
-        """Kill the user's links before the first removal: one that stops midway leaves none alive."""
-        if record is None:
-            return
-        writes = [
-            *older_links_killed(self._store, record),
-            self._store.user_update(name, bundle_id=None, enrollment_id=None),
-        ]
+    def _lock(self, name: str, record: UserRecord | None) -> str:
+        """Take the user's offboarding lock and kill their links, in one write; the lock's holder id.
+
+        The links die before the first removal, so an offboarding that stops midway leaves none alive.
+        """
+        holder = uuid.uuid4().hex
+        now = self._clock()
+        writes = [self._store.lock_put(OFFBOARDING, name.lower(), holder, now, now + OFFBOARDING_LOCK_TTL)]
+        if record is not None:
+            writes += [
+                # Conditional on the record: if another offboarding finished meanwhile, this one stops.
+                self._store.user_update(name, bundle_id=None, enrollment_id=None),
+                *older_links_killed(self._store, record),
+            ]
         try:
             self._store.transact(writes)
         except Conflict as error:
-            raise UserNotFound(f"{name} was offboarded meanwhile; nothing more was done.") from error
+            if 0 in error.failed or not error.failed:
+                raise self._in_progress(name) from error
+            raise UserNotFound(
+                f"{name} was offboarded by another request meanwhile; nothing more was done."
+            ) from error
         except ClientError as error:
             raise step_failed(
                 f"Offboarding {name}", "StateWrite", error, outcome="Nothing was changed."
             ) from error
+        return holder
 
-    def _forget(self, name: str, record: UserRecord | None, actor: Actor) -> None:
-        """Remove an offboarded user's state records: the name reservation and any live link."""
+    def _unlock(self, name: str, holder: str) -> None:
+        # Best effort: a lock left behind frees itself after OFFBOARDING_LOCK_TTL, and the caller's
+        # answer is the error that stopped the offboarding, not this one.
+        try:
+            self._store.release(OFFBOARDING, name.lower(), holder)
+        except Exception:
+            log.warning("could not release the offboarding lock of %s", name)
+
+    def _forget(self, name: str, record: UserRecord | None, actor: Actor, *, holder: str | None) -> None:
+        """Remove an offboarded user's state records: the name reservation, any live link, and the
+        offboarding lock `holder` took (with no `holder`: only while nobody holds it)."""
         items = [
             self._store.delete_key("user", name.lower()),
             self._store.trail_put(self._trail(actor, "offboard", name, "ok")),
+            *older_links_killed(self._store, record),
+            self._store.delete_key(OFFBOARDING, name.lower())
+            if holder
+            else self._store.lock_free(OFFBOARDING, name.lower(), self._clock()),
         ]
-        if record is not None:
-            items += [
-                self._store.delete_key("link", i) for i in (record.bundle_id, record.enrollment_id) if i
-            ]
         try:
             self._store.transact(items)
+        except Conflict as error:
+            raise self._in_progress(name) from error
         except ClientError as error:
             raise step_failed(
                 f"Offboarding {name}",
