@@ -281,7 +281,10 @@ class Provisioner:
         return find_managed_user(self._iam, self._store, self._settings, user_name)
 
     def list_users(self) -> list[UserSummary]:
-        """Every user under the managed path, with groups and onboarding state (four paginated reads)."""
+        """Every user under the managed path, with groups and onboarding state.
+
+        Four paginated reads, plus one ListMFADevices per user without an assigned virtual device.
+        """
         path = self._settings.user_path
 
         def users() -> list[dict[str, Any]]:
@@ -300,9 +303,12 @@ class Provisioner:
             f_users, f_groups, f_mfa = pool.submit(users), pool.submit(groups), pool.submit(with_mfa)
             f_records = pool.submit(self._store.list_users)
         records = {r.user_name: r for r in f_records.result()}
-        member_of, mfa = f_groups.result(), f_mfa.result()
+        member_of, listed = f_groups.result(), f_users.result()
+        mfa = f_mfa.result() | self._other_mfa(
+            [u["UserName"] for u in listed if u["UserName"] not in f_mfa.result()]
+        )
         rows = []
-        for u in sorted(f_users.result(), key=lambda u: u["UserName"].lower()):
+        for u in sorted(listed, key=lambda u: u["UserName"].lower()):
             name = u["UserName"]
             rec = records.get(name)
             rows.append(
@@ -315,6 +321,23 @@ class Provisioner:
                 )
             )
         return rows
+
+    def _other_mfa(self, names: list[str]) -> set[str]:
+        """Which of `names` have an MFA device that ListVirtualMFADevices does not show.
+
+        Hardware TOTP tokens and FIDO security keys (passkeys) appear only in a user's own
+        ListMFADevices; IAM has no account-wide listing of them (GetAccountAuthorizationDetails leaves
+        MFA out, and the credential report's `mfa_active` can be four hours old). Only users without an
+        assigned virtual device are asked, so enrolled newcomers cost nothing extra.
+        """
+        if not names:
+            return set()
+
+        def has_mfa(name: str) -> bool:
+            return bool(self._iam.list_mfa_devices(UserName=name)["MFADevices"])
+
+        with ThreadPoolExecutor(max_workers=min(len(names), 8)) as pool:
+            return {name for name, has in zip(names, pool.map(has_mfa, names), strict=True) if has}
 
     def describe_user(self, user_name: str) -> UserDetail:
         """One managed user: groups, state, MFA devices, last password use."""
