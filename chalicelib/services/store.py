@@ -240,9 +240,13 @@ class StateStore:
         }
 
     def lock_free(self, kind: str, key: str, now: datetime) -> TransactWriteItemTypeDef:
-        """A check, in a transaction, that nobody holds the lock `kind`/`key`."""
+        """A write, in a transaction, that fails while somebody holds the lock `kind`/`key`.
+
+        A delete (of a lock that expired, or of nothing) rather than a ConditionCheck: IAM authorizes a
+        ConditionCheck as `dynamodb:ConditionCheckItem`, which the service roles need not have.
+        """
         return {
-            "ConditionCheck": {
+            "Delete": {
                 "TableName": self._table,
                 "Key": _item({"pk": kind, "sk": key}),
                 "ConditionExpression": "attribute_not_exists(pk) OR expires_at <= :now",
