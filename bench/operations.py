@@ -39,8 +39,9 @@ MINIMUM: dict[str, tuple[int, str]] = {
     ),
     "claim": (
         3,
-        "one conditional write claims the link, ListMFADevices (is an enrollment needed?), "
-        "one transaction (state + enrollment link); we also read the user's record (ARN, previous "
+        "read the link (sealed password), ListMFADevices (is an enrollment needed?), one transaction "
+        "that claims the link with the state and the enrollment link (a claim that fails earlier "
+        "changes nothing, so it can be retried); we also read the user's record (ARN, previous "
         "enrollment) in parallel with ListMFADevices",
     ),
     "enrollment start": (
@@ -53,6 +54,16 @@ MINIMUM: dict[str, tuple[int, str]] = {
         "read the link (sealed seed), EnableMFADevice, one transaction (spend link, state, trail)",
     ),
     "session report": (1, "ListMFADevices of the caller (identity comes from the request context)"),
+    "list users, every one with a virtual device": (
+        5,
+        "caller's groups (admin check), ListUsers, GetAccountAuthorizationDetails (groups), "
+        "ListVirtualMFADevices(Assigned), the state table's users, all at once, paginated",
+    ),
+    "list users, 4 more without a virtual device": (
+        5 + 4,
+        "the same five, plus one ListMFADevices per user without an assigned virtual device: IAM lists "
+        "hardware tokens and passkeys only per user, so only those who look un-enrolled are asked",
+    ),
     "slack /iam status": (
         6,
         "the admin's groups (the Slack id's IAM user must be an admin now), once-only conditional write, "
@@ -180,6 +191,12 @@ def rows() -> list[Row]:
         def session(_: int) -> None:
             reply(invoke("GET", "/session"), 200)
 
+        def listing(_: int) -> None:
+            reply(invoke("GET", "/admin/users"), 200)
+
+        def without_mfa(i: int) -> None:
+            reply(invoke("POST", "/admin/users", {"user_name": f"nomfa{i}", "groups": GROUPS}), 201)
+
         def slack(text: str, i: int) -> None:
             raw, headers = _signed(text, i)
             answer = reply(invoke("POST", "/slack/commands", raw=raw, headers=headers), 200)
@@ -191,11 +208,20 @@ def rows() -> list[Row]:
             ("enrollment start", start),
             ("enrollment verify", verify),
             ("session report", session),
+            ("list users, every one with a virtual device", listing),
             ("slack /iam status", lambda i: slack(f"status {names[i]}", i)),
             ("slack /iam onboard", lambda i: slack(f"onboard slack{i:03d} developer", i)),
         ]
         for operation, step in per_user:
             results.append(_measure(operation, [partial(step, i) for i in range(n)]))
+            if operation.startswith("list users"):
+                for i in range(4):
+                    without_mfa(i)
+                results.append(
+                    _measure(
+                        "list users, 4 more without a virtual device", [partial(listing, i) for i in range(n)]
+                    )
+                )
     return results
 
 

@@ -72,11 +72,22 @@ class UserNotFound(ProductError):
     code = "user_not_found"
 
 
+class UserOutsideManagedPath(UserNotFound):
+    """The IAM user exists but was moved out of the managed path: not ours to act on (still a 404)."""
+
+
 class UnmanagedGroupMembership(ProductError):
     """The user is in a group outside the managed ones, which the service may not change."""
 
     status = 409
     code = "unmanaged_group_membership"
+
+
+class OffboardingInProgress(ProductError):
+    """Another request is offboarding the same user right now."""
+
+    status = 409
+    code = "offboarding_in_progress"
 
 
 class UserExists(ProductError):

@@ -95,7 +95,9 @@ def parse_body[M: BaseModel](request: Request, model: type[M]) -> M:
         raise BodyTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
     try:
         data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        # json.loads recurses once per nesting level: ~12 KiB of `[` (under the body limit) exhausts
+        # Python's stack. That is a body we cannot read, not a failure of ours.
         raise MalformedJson("The request body is not valid JSON.") from error
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.")

@@ -25,7 +25,14 @@ from pydantic import ValidationError
 from chalicelib import aws, wiring
 from chalicelib.api.http import MAX_BODY_BYTES, json_response, translating_errors
 from chalicelib.config import settings, slack_settings
-from chalicelib.errors import BodyTooLarge, InvalidRequest, NotAnAdmin, ProductError, SlackNotConfigured
+from chalicelib.errors import (
+    BodyTooLarge,
+    InvalidRequest,
+    NotAnAdmin,
+    OffboardingInProgress,
+    ProductError,
+    SlackNotConfigured,
+)
 from chalicelib.models.slack import BlockActions, JobAction, SlackJob, SlackMessage, SlashCommand
 from chalicelib.services import slack as s
 from chalicelib.services.identity import require_admin
@@ -84,7 +91,7 @@ def _read(
     else:
         try:
             payload = json.loads(form.get("payload", ""))
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # signed, but never let nesting depth be a 500
             raise InvalidRequest("The body is not a Slack interactivity payload.") from error
         if not isinstance(payload, dict) or payload.get("type") != "block_actions":
             return None  # shortcuts, modals: nothing of ours
@@ -134,13 +141,16 @@ def _work(
         removed, link = wiring.mfa().reset(name, actor)
         return s.mfa_reset_reply(name, removed, link)
     if work.action is JobAction.OFFBOARD:
-        # Take the buttons away first, so a second click cannot start a second offboarding; a failed
-        # post must not stop the offboarding the admin confirmed.
-        try:
-            post(response_url, s.reply(f"Offboarding *{name}*…", replace_original=True))
-        except Exception:
-            log.warning("could not post the progress of Slack job offboard", exc_info=True)
-        return s.offboarded_reply(wiring.provisioner().offboard(name, actor, dry_run=False))
+
+        def started() -> None:
+            # Once this job holds the offboarding (a second click's job is refused by then), take the
+            # buttons away; a failed post must not stop the offboarding the admin confirmed.
+            try:
+                post(response_url, s.reply(f"Offboarding *{name}*…", replace_original=True))
+            except Exception:
+                log.warning("could not post the progress of Slack job offboard", exc_info=True)
+
+        return s.offboarded_reply(wiring.provisioner().offboard(name, actor, dry_run=False, started=started))
     if work.action is JobAction.OFFBOARD_CANCELLED:
         return s.reply(f"Offboarding of *{name}* cancelled; nothing was changed.", replace_original=True)
     if work.action is JobAction.AUDIT:
@@ -179,6 +189,9 @@ def run_job(job: SlackJob, post: Callable[[str, SlackMessage], None] = _post_rep
             message = admitted
         else:
             message = _work(work, admitted, signed.response_url, post)
+    except OffboardingInProgress as error:
+        # A second click: its answer must not replace the message the offboarding in progress updates.
+        message = s.error_reply(s.escape(error.message), replace_original=False)
     except ProductError as error:
         message = s.error_reply(s.escape(error.message), replace_original=replace)
     except Exception:

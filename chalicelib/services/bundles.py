@@ -16,7 +16,7 @@ from chalicelib.config import Settings
 from chalicelib.errors import LinkExpired
 from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
 from chalicelib.services import account, sealing
-from chalicelib.services.store import Conflict, LinkRecord, StateStore
+from chalicelib.services.store import Conflict, LinkRecord, StateStore, UserRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -74,19 +74,29 @@ def unassigned_devices_of(iam: IAMClient, user_name: str) -> list[str]:
     return [s for s in serials if ours.fullmatch(s.split(":", 5)[-1])]
 
 
-def discard_pending_device(iam: IAMClient, store: StateStore, enrollment_id: str | None) -> None:
-    """Delete the device a replaced enrollment was waiting to enable, so that none is left orphaned.
+def delete_pending_device(iam: IAMClient, serial: str | None) -> None:
+    """Delete the unassigned device a dead enrollment was waiting to enable, so that none is left orphaned.
 
     Best effort: a device left behind is reported by the daily audit, and the caller's answer must not
-    depend on it.
+    depend on it. A device enabled meanwhile is not deleted (IAM refuses while it is assigned).
     """
-    serial = pending_serial(store.get_link(enrollment_id)) if enrollment_id else None
     if serial:
         try:
             retry_eventual(iam.delete_virtual_mfa_device, SerialNumber=serial)
         except ClientError as error:
             if error_code(error) != "NoSuchEntity":
                 log.warning("could not delete pending MFA device %s (%s)", serial, error_code(error))
+
+
+def older_links_killed(store: StateStore, record: UserRecord | None) -> list[TransactWriteItemTypeDef]:
+    """The deletes that kill every link `record` names, credential and enrollment.
+
+    Reissue, MFA reset, a new enrollment link and offboarding each commit these with their own writes (and
+    remove the ids from the record), so that a leaked older link stops working the moment the admin acts.
+    """
+    if record is None:
+        return []
+    return [store.delete_key("link", i) for i in (record.bundle_id, record.enrollment_id) if i]
 
 
 def enrollment_id_of(token: str) -> str:
@@ -99,14 +109,22 @@ def claim_bundle(
 ) -> ClaimedCredentials:
     """Open a credential bundle exactly once, and hand over an enrollment token when MFA is missing.
 
-    A used, expired or unknown token gets the same `LinkExpired`: the answer reveals nothing.
+    Everything the answer needs is read first; the link is claimed last, in the one transaction that
+    also writes the new enrollment and the state. So a claim that fails on the way (a throttled IAM call,
+    a failed write) changes nothing and the same token works again, and only the claim whose transaction
+    wins shows the password. A used, expired or unknown token gets the same `LinkExpired`.
     """
     now = now or datetime.now(UTC)
-    try:
-        link = store.claim_link(sealing.token_id(token), "credentials", now)
-    except Conflict as error:
-        raise LinkExpired() from error
-    password = sealing.unseal(token, link.sealed) if link.sealed else None
+    link = store.get_link(sealing.token_id(token))
+    if (
+        link is None
+        or link.kind != "credentials"
+        or link.claimed_at is not None
+        or link.expires_at <= now.timestamp()
+        or link.sealed is None
+    ):
+        raise LinkExpired()
+    password = sealing.unseal(token, link.sealed)
     if password is None:
         raise LinkExpired()
 
@@ -118,11 +136,13 @@ def claim_bundle(
     if record is None:  # offboarded between issue and claim
         raise LinkExpired()
     account_id = account.account_id_from_arn(record.arn)
+    console_url = account.console_url(account_id, f_alias.result())
 
     grant = None
-    writes: list[TransactWriteItemTypeDef] = []
+    replaced = None
+    writes: list[TransactWriteItemTypeDef] = [store.claim_update(link.link_id, "credentials", now)]
     if not f_mfa.result()["MFADevices"]:
-        discard_pending_device(iam, store, record.enrollment_id)
+        replaced = store.get_link(record.enrollment_id) if record.enrollment_id else None
         enrollment = new_enrollment(store, settings, record.user_name, record.enrollment_id, now)
         writes += enrollment.writes
         grant = EnrollmentGrant(token=enrollment.token, expires_at=enrollment.expires_at)
@@ -135,11 +155,16 @@ def claim_bundle(
         )
     else:
         writes.append(store.user_update(record.user_name, state=OnboardingState.CREDENTIALS_VIEWED))
-    store.transact(writes)
+    try:
+        store.transact(writes)
+    except Conflict as error:  # another claim won, or an admin killed the link meanwhile
+        raise LinkExpired() from error
+    # Only now is the older enrollment dead for sure: its pending device may go.
+    delete_pending_device(iam, pending_serial(replaced))
     return ClaimedCredentials(
         user_name=record.user_name,
         password=password,
-        console_url=account.console_url(account_id, f_alias.result()),
+        console_url=console_url,
         account_id=account_id,
         enrollment=grant,
     )

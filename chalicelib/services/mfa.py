@@ -35,7 +35,12 @@ from chalicelib.errors import (
 from chalicelib.models import Link, OnboardingState
 from chalicelib.models.mfa import MfaStart, MfaVerified
 from chalicelib.services import account, sealing
-from chalicelib.services.bundles import new_enrollment, pending_serial, unassigned_devices_of
+from chalicelib.services.bundles import (
+    new_enrollment,
+    older_links_killed,
+    pending_serial,
+    unassigned_devices_of,
+)
 from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEntry, UserRecord, rfc3339
 from chalicelib.services.users import Actor, find_managed_user, step_failed
 
@@ -230,6 +235,11 @@ class MfaEnrollment:
 
         try:
             self._spend(link)
+        except Conflict as error:
+            # The link died while the codes were checked (an admin reissued, reset, sent a new link or
+            # offboarded): the device it enabled must not outlive it.
+            self._disable_quietly(link.user_name, serial)
+            raise LinkExpired() from error
         except ClientError as error:
             # The link must keep naming a device it can enable: undo the enable, so that trying the
             # next two codes simply works.
@@ -250,8 +260,9 @@ class MfaEnrollment:
     def _spend(self, link: LinkRecord) -> None:
         self._store.transact(
             [
-                # Deleting the link spends it and destroys the sealed seed in one write.
-                self._store.delete_key("link", link.link_id),
+                # Deleting the link spends it and destroys the sealed seed in one write; only a live
+                # link can be spent, so one that an admin killed meanwhile fails the whole write.
+                self._store.delete_key("link", link.link_id, if_exists=True),
                 self._store.user_update(
                     link.user_name, state=OnboardingState.MFA_ENROLLED, enrollment_id=None
                 ),
@@ -355,13 +366,16 @@ class MfaEnrollment:
         state: OnboardingState | None,
         previous: LinkRecord | None,
     ) -> tuple[Link, list[TransactWriteItemTypeDef]]:
-        """A new enrollment link replacing the user's `previous` one (and its pending device)."""
+        """A new enrollment link that kills every older link of the user and the pending device.
+
+        The older credential link dies too: an admin acting on a user's MFA decides which link is live,
+        and a leaked credential link would otherwise hand out a fresh enrollment of its own.
+        """
         name = user["UserName"]
         self._delete_device_quietly(pending_serial(previous))
-        previous_id = record.enrollment_id if record else None
-        enrollment = new_enrollment(self._store, self._settings, name, previous_id, self._clock())
+        enrollment = new_enrollment(self._store, self._settings, name, None, self._clock())
         link_id = sealing.token_id(enrollment.token)
-        writes = list(enrollment.writes)
+        writes = [*enrollment.writes, *older_links_killed(self._store, record)]
         if record is None:
             created = rfc3339(user["CreateDate"])
             writes.append(
@@ -372,7 +386,7 @@ class MfaEnrollment:
                 )
             )
         else:
-            changes = {"enrollment_id": link_id, **({"state": state} if state else {})}
+            changes = {"enrollment_id": link_id, "bundle_id": None, **({"state": state} if state else {})}
             writes.append(self._store.user_update(name, **changes))
         url = f"{self._settings.public_base_url}/enroll#{enrollment.token}"
         return Link(url=url, expires_at=enrollment.expires_at), writes
@@ -434,6 +448,16 @@ class MfaEnrollment:
                 raise aws_failure(
                     "Replacing the pending MFA device", "DeleteVirtualMFADevice", error, "Try again."
                 ) from error
+
+    def _disable_quietly(self, user_name: str, serial: str) -> None:
+        """Deactivate and delete a device enabled for a link that is dead (best effort, logged)."""
+        try:
+            retry_eventual(self._iam.deactivate_mfa_device, UserName=user_name, SerialNumber=serial)
+        except ClientError as error:
+            if error_code(error) != "NoSuchEntity":
+                log.error("could not deactivate MFA device %s of a dead enrollment", serial)
+                return
+        self._delete_device_quietly(serial)
 
     def _delete_device_quietly(self, serial: str | None) -> None:
         # A device left behind here is found by the daily audit (orphaned devices); the caller's

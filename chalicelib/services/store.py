@@ -6,7 +6,8 @@ One DynamoDB table keyed by (`pk`, `sk`):
   seconds (also the table's TTL attribute; TTL deletion is lazy and the emulator never expires items,
   so every read checks expiry in code);
 - `trail` / `<time>#<id>`: who did what to whom, when, through which channel. Never a secret.
-- `report` / RFC 3339 time: a stored audit report (zlib-compressed JSON), kept 90 days.
+- `report` / RFC 3339 time: a stored audit report (zlib-compressed JSON), kept 90 days;
+- `offboarding` / lower-cased user name: held while one request offboards that user (minutes at most).
 """
 
 from __future__ import annotations
@@ -44,7 +45,14 @@ def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class Conflict(Exception):
-    """A conditional write lost: the item exists, or is no longer in the expected state."""
+    """A conditional write lost: the item exists, or is no longer in the expected state.
+
+    `failed` holds the positions, in a transaction, of the writes whose condition failed (when known).
+    """
+
+    def __init__(self, message: str, failed: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.failed = failed
 
 
 @dataclass(frozen=True)
@@ -161,8 +169,9 @@ class StateStore:
         except ClientError as error:
             if error_code(error) == "TransactionCanceledException":
                 reasons = error.response.get("CancellationReasons", [])
-                if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons) or not reasons:
-                    raise Conflict(str(error)) from error
+                failed = tuple(i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed")
+                if failed or not reasons:
+                    raise Conflict(str(error), failed) from error
             raise
 
     # --- users ----------------------------------------------------------------------------------
@@ -203,9 +212,60 @@ class StateStore:
             update["ExpressionAttributeValues"] = {f":{k}": _serialize(v) for k, v in sets.items()}
         return {"Update": update}  # type: ignore[typeddict-item]
 
-    def delete_key(self, pk: str, sk: str) -> TransactWriteItemTypeDef:
-        """A delete of one item (no error when it is already gone)."""
-        return {"Delete": {"TableName": self._table, "Key": _item({"pk": pk, "sk": sk})}}
+    def delete_key(self, pk: str, sk: str, *, if_exists: bool = False) -> TransactWriteItemTypeDef:
+        """A delete of one item: no error when it is already gone, unless `if_exists` (then `Conflict`)."""
+        delete: dict[str, Any] = {"TableName": self._table, "Key": _item({"pk": pk, "sk": sk})}
+        if if_exists:
+            delete["ConditionExpression"] = "attribute_exists(pk)"
+        return {"Delete": delete}  # type: ignore[typeddict-item]
+
+    # --- locks ----------------------------------------------------------------------------------
+
+    def lock_put(
+        self, kind: str, key: str, holder: str, now: datetime, until: datetime
+    ) -> TransactWriteItemTypeDef:
+        """A put that takes the lock `kind`/`key` for `holder` until `until`, unless another holds it.
+
+        A lock whose holder died is free again after `until` (the table's TTL removes it lazily).
+        """
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": _item(
+                    {"pk": kind, "sk": key, "holder": holder, "expires_at": int(until.timestamp())}
+                ),
+                "ConditionExpression": "attribute_not_exists(pk) OR expires_at <= :now",
+                "ExpressionAttributeValues": _item({":now": int(now.timestamp())}),
+            }
+        }
+
+    def lock_free(self, kind: str, key: str, now: datetime) -> TransactWriteItemTypeDef:
+        """A write, in a transaction, that fails while somebody holds the lock `kind`/`key`.
+
+        A delete (of a lock that expired, or of nothing) rather than a ConditionCheck: IAM authorizes a
+        ConditionCheck as `dynamodb:ConditionCheckItem`, which the service roles need not have.
+        """
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": _item({"pk": kind, "sk": key}),
+                "ConditionExpression": "attribute_not_exists(pk) OR expires_at <= :now",
+                "ExpressionAttributeValues": _item({":now": int(now.timestamp())}),
+            }
+        }
+
+    def release(self, kind: str, key: str, holder: str) -> None:
+        """Give the lock `kind`/`key` back, if `holder` still holds it."""
+        try:
+            self._db.delete_item(
+                TableName=self._table,
+                Key=_item({"pk": kind, "sk": key}),
+                ConditionExpression="holder = :holder",
+                ExpressionAttributeValues=_item({":holder": holder}),
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
 
     # --- links ----------------------------------------------------------------------------------
 
@@ -216,28 +276,26 @@ class StateStore:
         ).get("Item")
         return _link_from(item) if item else None
 
-    def claim_link(self, link_id: str, kind: str, now: datetime) -> LinkRecord:
-        """Mark an unclaimed, unexpired link claimed and drop its sealed secret, atomically.
+    def claim_update(self, link_id: str, kind: str, now: datetime) -> TransactWriteItemTypeDef:
+        """An update that marks an unclaimed, unexpired link claimed and drops its sealed secret.
 
-        Returns the link as it was before, sealed secret included. Exactly one of any number of
-        concurrent claims succeeds; the others, and claims of unknown or expired links, get `Conflict`.
+        In a transaction with the writes that follow from the claim, so that a claim that fails leaves
+        the link as it was (the newcomer simply tries again) and one that succeeds is complete. Of any
+        number of concurrent claims exactly one transaction succeeds; the others get `Conflict`.
         """
-        try:
-            old = self._db.update_item(
-                TableName=self._table,
-                Key=_item({"pk": "link", "sk": link_id}),
-                UpdateExpression="SET claimed_at = :at REMOVE sealed",
-                ConditionExpression="kind = :kind AND attribute_not_exists(claimed_at) AND expires_at > :now",
-                ExpressionAttributeValues=_item(
-                    {":at": rfc3339(now), ":kind": kind, ":now": int(now.timestamp())}
-                ),
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                raise Conflict(link_id) from error
-            raise
-        return _link_from(old["Attributes"])
+        update = {
+            "TableName": self._table,
+            "Key": _item({"pk": "link", "sk": link_id}),
+            "UpdateExpression": "SET claimed_at = :at REMOVE sealed",
+            "ConditionExpression": (
+                "kind = :kind AND attribute_not_exists(claimed_at) AND attribute_exists(sealed) "
+                "AND expires_at > :now"
+            ),
+            "ExpressionAttributeValues": _item(
+                {":at": rfc3339(now), ":kind": kind, ":now": int(now.timestamp())}
+            ),
+        }
+        return {"Update": update}  # type: ignore[typeddict-item]
 
     def set_pending_device(
         self,

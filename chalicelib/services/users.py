@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +21,11 @@ from chalicelib.errors import (
     AwsStepFailed,
     AwsUnavailable,
     InvalidRequest,
+    OffboardingInProgress,
     UnmanagedGroupMembership,
     UserExists,
     UserNotFound,
+    UserOutsideManagedPath,
 )
 from chalicelib.models import (
     CreatedUser,
@@ -32,13 +36,26 @@ from chalicelib.models import (
     UserSummary,
 )
 from chalicelib.services import account, sealing
-from chalicelib.services.bundles import pending_serial, unassigned_devices_of
+from chalicelib.services.bundles import (
+    delete_pending_device,
+    older_links_killed,
+    pending_serial,
+    unassigned_devices_of,
+)
 from chalicelib.services.passwords import generate_password
 from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEntry, UserRecord, rfc3339
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
     from mypy_boto3_iam import IAMClient
+
+log = logging.getLogger(__name__)
+
+
+# The offboarding lock's kind in the state table, and how long a holder may keep it: longer than any
+# function that offboards may run (the Slack worker: 120 s), so a live offboarding never loses it.
+OFFBOARDING = "offboarding"
+OFFBOARDING_LOCK_TTL = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -95,7 +112,12 @@ def find_managed_user(
             raise UserNotFound(f"No managed user named {user_name}.") from error
         raise
     if not user.get("Path", "/").startswith(settings.user_path):
-        raise UserNotFound(f"No managed user named {user_name}.")
+        raise UserOutsideManagedPath(
+            f"{user['UserName']} exists in IAM but not under the managed path {settings.user_path} (its path "
+            f"is {user.get('Path', '/')}), so this service does not act on it and nothing was changed. To "
+            f"manage it here, move it back: aws iam update-user --user-name {user['UserName']} --new-path "
+            f"{settings.user_path}"
+        )
     return record, dict(user)
 
 
@@ -259,7 +281,10 @@ class Provisioner:
         return find_managed_user(self._iam, self._store, self._settings, user_name)
 
     def list_users(self) -> list[UserSummary]:
-        """Every user under the managed path, with groups and onboarding state (four paginated reads)."""
+        """Every user under the managed path, with groups and onboarding state.
+
+        Four paginated reads, plus one ListMFADevices per user without an assigned virtual device.
+        """
         path = self._settings.user_path
 
         def users() -> list[dict[str, Any]]:
@@ -278,9 +303,12 @@ class Provisioner:
             f_users, f_groups, f_mfa = pool.submit(users), pool.submit(groups), pool.submit(with_mfa)
             f_records = pool.submit(self._store.list_users)
         records = {r.user_name: r for r in f_records.result()}
-        member_of, mfa = f_groups.result(), f_mfa.result()
+        member_of, listed = f_groups.result(), f_users.result()
+        mfa = f_mfa.result() | self._other_mfa(
+            [u["UserName"] for u in listed if u["UserName"] not in f_mfa.result()]
+        )
         rows = []
-        for u in sorted(f_users.result(), key=lambda u: u["UserName"].lower()):
+        for u in sorted(listed, key=lambda u: u["UserName"].lower()):
             name = u["UserName"]
             rec = records.get(name)
             rows.append(
@@ -293,6 +321,23 @@ class Provisioner:
                 )
             )
         return rows
+
+    def _other_mfa(self, names: list[str]) -> set[str]:
+        """Which of `names` have an MFA device that ListVirtualMFADevices does not show.
+
+        Hardware TOTP tokens and FIDO security keys (passkeys) appear only in a user's own
+        ListMFADevices; IAM has no account-wide listing of them (GetAccountAuthorizationDetails leaves
+        MFA out, and the credential report's `mfa_active` can be four hours old). Only users without an
+        assigned virtual device are asked, so enrolled newcomers cost nothing extra.
+        """
+        if not names:
+            return set()
+
+        def has_mfa(name: str) -> bool:
+            return bool(self._iam.list_mfa_devices(UserName=name)["MFADevices"])
+
+        with ThreadPoolExecutor(max_workers=min(len(names), 8)) as pool:
+            return {name for name, has in zip(names, pool.map(has_mfa, names), strict=True) if has}
 
     def describe_user(self, user_name: str) -> UserDetail:
         """One managed user: groups, state, MFA devices, last password use."""
@@ -329,6 +374,51 @@ class Provisioner:
         name = user["UserName"]
         password = generate_password(account.password_policy(self._iam))
         now = self._clock()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The old enrollment dies below with its link; its pending device is named by the link.
+            f_enrollment = pool.submit(self._enrollment_of, record)
+            self._change_password(name, password)
+        link, link_record = self._new_bundle(name, password, now)
+        items: list[TransactWriteItemTypeDef] = [
+            self._store.link_put(link_record),
+            self._store.trail_put(self._trail(actor, "reissue_credentials", name, "ok")),
+            *older_links_killed(self._store, record),
+        ]
+        if record is None:
+            created = rfc3339(user["CreateDate"])
+            items.append(
+                self._store.new_user_put(
+                    UserRecord(
+                        name, user["Arn"], created, OnboardingState.INVITED, bundle_id=link_record.link_id
+                    )
+                )
+            )
+        else:
+            # No enrollment id left: the new claim hands out a fresh enrollment, not the old one.
+            items.append(
+                self._store.user_update(
+                    name, state=OnboardingState.INVITED, bundle_id=link_record.link_id, enrollment_id=None
+                )
+            )
+        try:
+            enrollment = f_enrollment.result()
+            self._store.transact(items)
+        except ClientError as error:
+            # IAM cannot give the old password back: the old link now hands out a dead one.
+            raise step_failed(
+                f"Reissuing credentials of {name}",
+                "StateWrite",
+                error,
+                outcome="The password was changed already, so the previous link no longer works. "
+                "Run it again.",
+            ) from error
+        delete_pending_device(self._iam, pending_serial(enrollment))
+        return link
+
+    def _enrollment_of(self, record: UserRecord | None) -> LinkRecord | None:
+        return self._store.get_link(record.enrollment_id) if record and record.enrollment_id else None
+
+    def _change_password(self, name: str, password: str) -> None:
         # Always pass a password: UpdateLoginProfile without one would leave the old password valid
         # (and the emulator deletes the profile outright).
         try:
@@ -351,38 +441,6 @@ class Provisioner:
                 raise step_failed(
                     f"Reissuing credentials of {name}", "CreateLoginProfile", create_error, []
                 ) from create_error
-        link, link_record = self._new_bundle(name, password, now)
-        items: list[TransactWriteItemTypeDef] = [
-            self._store.link_put(link_record),
-            self._store.trail_put(self._trail(actor, "reissue_credentials", name, "ok")),
-        ]
-        if record is None:
-            created = rfc3339(user["CreateDate"])
-            items.append(
-                self._store.new_user_put(
-                    UserRecord(
-                        name, user["Arn"], created, OnboardingState.INVITED, bundle_id=link_record.link_id
-                    )
-                )
-            )
-        else:
-            items.append(
-                self._store.user_update(name, state=OnboardingState.INVITED, bundle_id=link_record.link_id)
-            )
-            if record.bundle_id:
-                items.append(self._store.delete_key("link", record.bundle_id))
-        try:
-            self._store.transact(items)
-        except ClientError as error:
-            # IAM cannot give the old password back: the old link now hands out a dead one.
-            raise step_failed(
-                f"Reissuing credentials of {name}",
-                "StateWrite",
-                error,
-                outcome="The password was changed already, so the previous link no longer works. "
-                "Run it again.",
-            ) from error
-        return link
 
     # --- offboard -------------------------------------------------------------------------------
 
@@ -435,23 +493,37 @@ class Provisioner:
         found["mfa_devices"] += sorted(unassigned)
         return Removed(user=name, **found), unassigned
 
-    def offboard(self, user_name: str, actor: Actor, *, dry_run: bool) -> Removed:
-        """Remove everything IAM requires gone before DeleteUser, then the user; or only list it."""
+    def offboard(
+        self, user_name: str, actor: Actor, *, dry_run: bool, started: Callable[[], None] | None = None
+    ) -> Removed:
+        """Remove everything IAM requires gone before DeleteUser, then the user; or only list it.
+
+        One offboarding per user at a time: a second one while the first runs gets
+        `OffboardingInProgress` and does nothing. `started` is called once this request holds the
+        offboarding, before anything is removed (the Slack worker says "Offboarding…" then).
+        """
         try:
-            return self._offboard(user_name, actor, dry_run=dry_run)
+            return self._offboard(user_name, actor, dry_run=dry_run, started=started)
         except Exception as error:
             self._record_failure(actor, "offboard", user_name, error)
             raise
 
-    def _offboard(self, user_name: str, actor: Actor, *, dry_run: bool) -> Removed:
+    def _offboard(
+        self, user_name: str, actor: Actor, *, dry_run: bool, started: Callable[[], None] | None
+    ) -> Removed:
         try:
             record, user = self._managed(user_name)
+        except UserOutsideManagedPath:
+            # The IAM user is alive outside the path (moved by hand): forgetting it here would report an
+            # offboarding that never happened and leave its password and groups working.
+            raise
         except UserNotFound:
             record = self._store.get_user(user_name)
             if record is None or dry_run:
                 raise
-            # An offboarding that stopped after DeleteUser: only the state records are left to remove.
-            self._forget(record.user_name, record, actor)
+            # IAM says NoSuchEntity: an offboarding that stopped after DeleteUser, so only the state
+            # records are left to remove (unless another offboarding is at it right now).
+            self._forget(record.user_name, record, actor, holder=None)
             nothing: list[str] = []
             return Removed(
                 user=record.user_name,
@@ -466,8 +538,7 @@ class Provisioner:
                 attached_policies=nothing,
             )
         name = user["UserName"]
-        enrollment = self._store.get_link(record.enrollment_id) if record and record.enrollment_id else None
-        pending = pending_serial(enrollment)
+        pending = pending_serial(self._enrollment_of(record))
         removed, unassigned = self._inventory(name, pending)
         if dry_run:
             self._store.record(self._trail(actor, "offboard_dry_run", name, "ok"))
@@ -480,7 +551,19 @@ class Provisioner:
                 f"{name} is also in {', '.join(foreign)}, which this service does not manage; remove "
                 "that membership first, then offboard again. Nothing was removed."
             )
+        holder = self._lock(name, record)
+        try:
+            if started is not None:
+                started()
+            self._remove(name, removed, unassigned)
+            self._forget(name, record, actor, holder=holder)
+        except BaseException:
+            self._unlock(name, holder)
+            raise
+        return removed
 
+    def _remove(self, name: str, removed: Removed, unassigned: set[str]) -> None:
+        """Remove what the inventory found, then the user: in the order IAM requires."""
         iam = self._iam
         # IAM refuses DeleteUser while anything below is attached (the emulator does not): keep the order.
         steps: list[tuple[str, Callable[[], Any]]] = []
@@ -564,21 +647,64 @@ class Provisioner:
                     "Run it again once the cause is fixed.",
                 ) from error
 
-        self._forget(name, record, actor)
-        return removed
+    def _in_progress(self, name: str) -> OffboardingInProgress:
+        return OffboardingInProgress(
+            f"{name} is being offboarded by another request right now; nothing was done here. Look the "
+            "user up again in a minute (an offboarding whose request died frees itself within "
+            f"{OFFBOARDING_LOCK_TTL.seconds // 60} minutes)."
+        )
 
-    def _forget(self, name: str, record: UserRecord | None, actor: Actor) -> None:
-        """Remove an offboarded user's state records: the name reservation and any live link."""
+    def _lock(self, name: str, record: UserRecord | None) -> str:
+        """Take the user's offboarding lock and kill their links, in one write; the lock's holder id.
+
+        The links die before the first removal, so an offboarding that stops midway leaves none alive.
+        """
+        holder = uuid.uuid4().hex
+        now = self._clock()
+        writes = [self._store.lock_put(OFFBOARDING, name.lower(), holder, now, now + OFFBOARDING_LOCK_TTL)]
+        if record is not None:
+            writes += [
+                # Conditional on the record: if another offboarding finished meanwhile, this one stops.
+                self._store.user_update(name, bundle_id=None, enrollment_id=None),
+                *older_links_killed(self._store, record),
+            ]
+        try:
+            self._store.transact(writes)
+        except Conflict as error:
+            if 0 in error.failed or not error.failed:
+                raise self._in_progress(name) from error
+            raise UserNotFound(
+                f"{name} was offboarded by another request meanwhile; nothing more was done."
+            ) from error
+        except ClientError as error:
+            raise step_failed(
+                f"Offboarding {name}", "StateWrite", error, outcome="Nothing was changed."
+            ) from error
+        return holder
+
+    def _unlock(self, name: str, holder: str) -> None:
+        # Best effort: a lock left behind frees itself after OFFBOARDING_LOCK_TTL, and the caller's
+        # answer is the error that stopped the offboarding, not this one.
+        try:
+            self._store.release(OFFBOARDING, name.lower(), holder)
+        except Exception:
+            log.warning("could not release the offboarding lock of %s", name)
+
+    def _forget(self, name: str, record: UserRecord | None, actor: Actor, *, holder: str | None) -> None:
+        """Remove an offboarded user's state records: the name reservation, any live link, and the
+        offboarding lock `holder` took (with no `holder`: only while nobody holds it)."""
         items = [
             self._store.delete_key("user", name.lower()),
             self._store.trail_put(self._trail(actor, "offboard", name, "ok")),
+            *older_links_killed(self._store, record),
+            self._store.delete_key(OFFBOARDING, name.lower())
+            if holder
+            else self._store.lock_free(OFFBOARDING, name.lower(), self._clock()),
         ]
-        if record is not None:
-            items += [
-                self._store.delete_key("link", i) for i in (record.bundle_id, record.enrollment_id) if i
-            ]
         try:
             self._store.transact(items)
+        except Conflict as error:
+            raise self._in_progress(name) from error
         except ClientError as error:
             raise step_failed(
                 f"Offboarding {name}",

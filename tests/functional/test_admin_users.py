@@ -126,6 +126,43 @@ def test_listing_shows_each_managed_user_with_groups_and_state(api: Api) -> None
     ]
 
 
+def _enable(user: str, serial: str) -> None:
+    aws.iam().enable_mfa_device(
+        UserName=user, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+    )
+
+
+def _virtual_device(user: str) -> None:
+    _enable(
+        user,
+        aws.iam().create_virtual_mfa_device(VirtualMFADeviceName=f"{user}-phone")["VirtualMFADevice"][
+            "SerialNumber"
+        ],
+    )
+
+
+def test_listing_counts_a_hardware_or_passkey_device_as_mfa_as_describing_does(api: Api) -> None:
+    create(api, "alice")
+    _enable("alice", "GAHT12345678")  # a hardware token: not a virtual device
+
+    [listed] = api.as_admin("GET", "/admin/users").body["users"]
+
+    assert listed["state"] == api.as_admin("GET", "/admin/users/alice").body["state"] == "mfa_enrolled"
+
+
+def test_listing_asks_iam_for_other_devices_only_of_users_without_a_virtual_one(
+    api: Api, aws_calls: CallLog
+) -> None:
+    for name in ("alice", "bob", "carol"):
+        create(api, name)
+    _virtual_device("alice")
+    aws_calls.clear()
+
+    api.as_admin("GET", "/admin/users")
+
+    assert sorted(c["UserName"] for c in aws_calls.of("ListMFADevices")) == ["bob", "carol"]
+
+
 def test_describing_a_user_finds_them_in_any_letter_case_and_answers_with_the_stored_spelling(
     api: Api,
 ) -> None:
@@ -294,3 +331,28 @@ def test_offboarding_a_user_also_in_an_unmanaged_group_stops_before_removing_any
     }
     dry = api.as_admin("DELETE", "/admin/users/alice?dry_run=true")
     assert sorted(dry.body["removed"]["groups"]) == ["billing", "developer"]
+
+
+def test_offboarding_a_user_moved_out_of_the_managed_path_is_refused_and_changes_nothing(api: Api) -> None:
+    create(api, "alice", ["developer"])
+    iam = aws.iam()
+    iam.update_user(UserName="alice", NewPath="/")
+
+    reply = api.as_admin("DELETE", "/admin/users/alice")
+
+    assert (reply.status, reply.body["error"]["code"]) == (404, "user_not_found")
+    assert "not under the managed path /onboarding/" in reply.body["error"]["message"]
+    assert iam.get_login_profile(UserName="alice")["LoginProfile"]["UserName"] == "alice"
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="alice")["Groups"]] == ["developer"]
+    assert wiring.store().get_user("alice") is not None
+    assert [e.outcome.split(":")[0] for e in wiring.store().trail() if e.action == "offboard"] == ["failed"]
+
+
+def test_a_dry_run_of_a_user_moved_out_of_the_managed_path_says_why_it_is_refused(api: Api) -> None:
+    create(api, "alice", ["developer"])
+    aws.iam().update_user(UserName="alice", NewPath="/")
+
+    reply = api.as_admin("DELETE", "/admin/users/alice?dry_run=true")
+
+    assert (reply.status, reply.body["error"]["code"]) == (404, "user_not_found")
+    assert "not under the managed path /onboarding/" in reply.body["error"]["message"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chalicelib import aws, wiring
 from tests.conftest import Api, token_of
-from tests.faults import failing
+from tests.faults import failing, failing_on_the_wire
 
 
 def create(api: Api, name: str = "alice") -> str:
@@ -29,13 +31,13 @@ def test_an_aws_error_no_service_expects_is_a_503_naming_the_call_not_a_bare_500
 def test_an_aws_refusal_no_service_expects_is_a_502_naming_the_call(api: Api) -> None:
     token = create(api)
 
-    with failing(aws.dynamodb(), "UpdateItem", "AccessDeniedException", times=10):
+    with failing(aws.dynamodb(), "GetItem", "AccessDeniedException", times=10):
         reply = api.call("POST", "/onboarding/credentials", {"token": token})
 
     assert reply.status == 502
     assert reply.body["error"] == {
         "code": "aws_error",
-        "message": "AWS refused UpdateItem (AccessDeniedException).",
+        "message": "AWS refused GetItem (AccessDeniedException).",
     }
 
 
@@ -61,9 +63,13 @@ def test_a_reissue_whose_state_write_fails_after_the_password_changed_says_to_ru
     assert claimed.status == 200
 
 
-def test_offboarding_that_stopped_after_deleting_the_user_finishes_when_run_again(api: Api) -> None:
+def test_offboarding_that_stopped_after_deleting_the_user_finishes_when_run_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     create(api)
-    with failing(aws.dynamodb(), "TransactWriteItems", "ThrottlingException", times=10):
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    # The first transaction kills the links before anything is removed; the second forgets the user.
+    with failing_on_the_wire(aws.dynamodb(), "TransactWriteItems", "ThrottlingException", nth=2):
         stopped = api.as_admin("DELETE", "/admin/users/alice")
 
     again = api.as_admin("DELETE", "/admin/users/alice")

@@ -13,7 +13,8 @@ from chalicelib.config import settings
 from chalicelib.services import passwords
 from chalicelib.services.bundles import claim_bundle
 from chalicelib.services.passwords import PasswordPolicy
-from tests.conftest import Api, token_of
+from tests.conftest import Api, CallLog, token_of
+from tests.faults import failing
 
 
 def invite(api: Api, name: str = "alice") -> str:
@@ -140,3 +141,49 @@ def test_a_malformed_claim_is_a_400_not_a_410(api: Api, raw: bytes) -> None:
 
     assert reply.status == 400
     assert reply.body["error"]["code"] in {"invalid_request", "malformed_json"}
+
+
+def test_a_claim_whose_follow_up_was_throttled_completes_when_presented_again(api: Api) -> None:
+    token = invite(api)
+    with failing(aws.iam(), "ListMFADevices", "Throttling"):
+        throttled = api.call("POST", "/onboarding/credentials", {"token": token})
+
+    retried = api.call("POST", "/onboarding/credentials", {"token": token})
+
+    assert (throttled.status, throttled.body["error"]["code"]) == (503, "aws_unavailable")
+    assert retried.status == 200 and retried.body["enrollment"] is not None
+
+
+def test_a_claim_whose_state_write_failed_completes_when_presented_again(api: Api) -> None:
+    token = invite(api)
+    with failing(aws.dynamodb(), "TransactWriteItems", "InternalServerError", status=500):
+        failed = api.call("POST", "/onboarding/credentials", {"token": token})
+
+    retried = api.call("POST", "/onboarding/credentials", {"token": token})
+
+    assert failed.status == 503
+    assert retried.status == 200
+
+
+def test_a_claim_retried_minutes_after_a_failed_attempt_hands_over_the_password_iam_was_given(
+    api: Api, aws_calls: CallLog
+) -> None:
+    token = invite(api)
+    with failing(aws.iam(), "ListMFADevices", "Throttling"):
+        api.call("POST", "/onboarding/credentials", {"token": token})
+    later = datetime.now(UTC) + timedelta(minutes=9)
+
+    claimed = claim_bundle(token, iam=aws.iam(), store=wiring.store(), settings=settings(), now=later)
+
+    assert [c["Password"] for c in aws_calls.of("CreateLoginProfile")] == [claimed.password]
+
+
+def test_a_claim_completed_after_a_failed_attempt_shows_the_password_only_once(api: Api) -> None:
+    token = invite(api)
+    with failing(aws.iam(), "ListMFADevices", "Throttling"):
+        api.call("POST", "/onboarding/credentials", {"token": token})
+    api.call("POST", "/onboarding/credentials", {"token": token})
+
+    again = api.call("POST", "/onboarding/credentials", {"token": token})
+
+    assert (again.status, again.body["error"]["code"]) == (410, "link_expired")

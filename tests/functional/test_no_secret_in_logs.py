@@ -55,8 +55,8 @@ def test_every_flow_logs_no_secret_at_debug(
     secrets.append(token_of(reset["enrollment"]["url"]))
     reissued = call("POST", "/admin/users/alice/credentials")
     secrets.append(token_of(reissued["bundle"]["url"]))
-    with failing(aws.dynamodb(), "UpdateItem", "InternalServerError", status=500):
-        call("POST", "/onboarding/credentials", {"token": secrets[-1]})
+    with failing(aws.dynamodb(), "TransactWriteItems", "InternalServerError", status=500):
+        call("POST", "/onboarding/credentials", {"token": secrets[-1]})  # fails with the password unsealed
     with failing(aws.iam(), "CreateLoginProfile", "PasswordPolicyViolation"):
         call("POST", "/admin/users", {"user_name": "bob", "groups": ["developer"]})
     call("POST", "/admin/users", {"user_name": "bob", "groups": ["developer"]})

@@ -51,3 +51,12 @@ def test_a_whole_link_pasted_as_the_token_says_to_paste_only_the_part_after_the_
     assert reply.status == 400
     assert reply.body["error"]["code"] == "invalid_request"
     assert "only the part after #" in reply.body["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/users", "/onboarding/credentials", "/onboarding/mfa", "/onboarding/mfa/verify"]
+)
+def test_json_nested_too_deeply_to_parse_is_a_malformed_json_400_not_a_500(api: Api, path: str) -> None:
+    reply = api.as_admin("POST", path, raw=b"[" * 12 * 1024)
+
+    assert (reply.status, reply.body["error"]["code"]) == (400, "malformed_json")

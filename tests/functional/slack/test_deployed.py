@@ -121,7 +121,7 @@ def test_the_worker_function_posts_a_failure_instead_of_raising_so_lambda_does_n
 
     slack_worker(signed_job(slack.click_form("offboard_confirm", "nobody"), kind="interactivity"), None)
 
-    assert stand_in.texts() == ["Offboarding *nobody*…", ":warning: No managed user named nobody."]
+    assert stand_in.texts() == [":warning: No managed user named nobody."]
 
 
 def test_when_slack_cannot_be_reached_the_worker_logs_it_without_the_response_url(

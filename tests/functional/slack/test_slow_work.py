@@ -115,7 +115,7 @@ def test_offboarding_a_user_who_is_gone_by_the_time_of_the_click_says_so(slack: 
     reply = slack.click("offboard_confirm", "alice")
 
     assert reply.status == 200
-    assert slack.finish() == ["Offboarding *alice*…", ":warning: No managed user named alice."]
+    assert slack.finish() == [":warning: No managed user named alice."]
 
 
 @pytest.mark.parametrize(
@@ -229,5 +229,36 @@ def test_offboarding_goes_on_when_the_progress_post_fails(slack: SlackClient) ->
     assert posted == [
         "(failed)",
         ":white_check_mark: Offboarded *alice*. Removed password: 1, groups: 1; then the user.",
+    ]
+    assert managed_users() == []
+
+
+def test_a_second_click_while_offboarding_runs_is_told_so_and_leaves_the_outcome_alone(
+    slack: SlackClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user("alice")
+    posts: list[SlackMessage] = []
+    jobs = [
+        SlackJob.model_validate(
+            signed_job(slack.click_form("offboard_confirm", "alice"), kind="interactivity")
+        )
+        for _ in range(2)
+    ]
+    iam = aws.iam()
+    delete = iam.delete_login_profile
+
+    def second_click_meanwhile(**kwargs: object) -> object:
+        if len(posts) == 1:  # the first job said "Offboarding…" and is removing the password
+            run_job(jobs[1], post=lambda _, message: posts.append(message))
+        return delete(**kwargs)
+
+    monkeypatch.setattr(iam, "delete_login_profile", second_click_meanwhile)
+
+    run_job(jobs[0], post=lambda _, message: posts.append(message))
+
+    assert [(p.text.split(" by ")[0], p.replace_original) for p in posts] == [
+        ("Offboarding *alice*…", True),
+        (":warning: alice is being offboarded", False),
+        (":white_check_mark: Offboarded *alice*. Removed password: 1, groups: 1; then the user.", True),
     ]
     assert managed_users() == []
