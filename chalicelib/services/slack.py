@@ -81,13 +81,14 @@ class SlackGate:
             expected = (
                 self._verifier.generate_signature(timestamp=timestamp or "", body=body) if fresh else None
             )
-        except (ValueError, UnicodeDecodeError):  # a timestamp that is not a number, a body not UTF-8
-            expected = None
-        if (
-            expected is None
-            or signature is None
-            or not hmac.compare_digest(expected.encode(), signature.encode())
-        ):
+            valid = (
+                expected is not None
+                and signature is not None
+                and hmac.compare_digest(expected.encode(), signature.encode())
+            )
+        except ValueError:  # a timestamp not a number, a body not UTF-8, a header no text encodes
+            valid = False
+        if not valid:
             raise InvalidSlackSignature()
 
     def check_origin(self, team_id: str, app_id: str) -> None:

@@ -178,3 +178,35 @@ def test_a_signed_job_of_an_admin_who_left_the_admin_group_is_refused(
 
     assert managed_users() == []
     assert "not an AWS admin" in stand_in.texts()[0]
+
+
+def test_a_job_whose_body_is_not_encodable_text_is_dropped_not_raised(
+    slack: SlackClient, stand_in: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    job = signed_job(slack.form("onboard mallory developer"))
+    job["body"] = job["body"] + "\ud800"
+
+    with caplog.at_level(logging.WARNING):
+        run_worker(job)
+
+    assert managed_users() == [] and stand_in.posts == []
+    assert "dropped a Slack job" in caplog.text
+
+
+def test_a_job_the_worker_cannot_check_is_dropped_without_raising(
+    slack: SlackClient,
+    stand_in: SlackStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from chalicelib import wiring
+
+    def ssm_down() -> str:
+        raise ConnectionError("SSM did not answer")
+
+    monkeypatch.setattr(wiring, "slack_signing_secret", ssm_down)
+
+    run_worker(signed_job(slack.form("onboard alice developer")))  # raises nothing: Lambda must not retry
+
+    assert managed_users() == [] and stand_in.posts == []
+    assert "could not check a Slack job" in caplog.text

@@ -140,3 +140,11 @@ def test_command_text_splits_into_a_lower_cased_sub_command_and_its_words(
     text: str, command: Command
 ) -> None:
     assert parse_command(text) == command
+
+
+def test_a_signature_that_is_not_even_encodable_text_is_refused_not_an_error() -> None:
+    # A direct invocation's JSON can carry a lone surrogate, which no header from Slack ever does.
+    forged = {**headers(NOW), "x-slack-signature": "v0=\ud800"}
+
+    with pytest.raises(InvalidSlackSignature):
+        gate().verify(BODY, forged)
