@@ -10,8 +10,8 @@ from chalicelib.errors import SlackNotConfigured
 from chalicelib.services import account
 from chalicelib.services.mfa import MfaEnrollment
 from chalicelib.services.slack import SlackGate
-from chalicelib.services.store import StateStore
 from chalicelib.services.users import Provisioner
+from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
     from chalicelib.services.audit import Auditor

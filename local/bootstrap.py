@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.aws import error_code
 from chalicelib.config import Settings
-from chalicelib.services.store import table_definition
+from chalicelib.state import table_definition
 from deploy.bootstrap_account import PASSWORD_POLICY, plan
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from chalicelib.config import settings
 from chalicelib.errors import InvalidRequest
 from chalicelib.models import USER_NAME_PATTERN, CreateUserRequest, Offboarded, ReissuedCredentials, UserList
 from chalicelib.models.mfa import EnrollmentIssued, MfaReset
+from chalicelib.models.records import Actor
 from chalicelib.services.identity import require_admin
-from chalicelib.services.users import Actor
 
 admin = Blueprint(__name__)
 iam_auth = IAMAuthorizer()

@@ -33,10 +33,10 @@ from chalicelib.errors import (
     ProductError,
     SlackNotConfigured,
 )
+from chalicelib.models.records import Actor
 from chalicelib.models.slack import BlockActions, JobAction, SlackJob, SlackMessage, SlashCommand
 from chalicelib.services import slack as s
 from chalicelib.services.identity import require_admin
-from chalicelib.services.users import Actor
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ from chalicelib.audit_checks.base import Failures, check
 from chalicelib.audit_checks.snapshot import AccountSnapshot
 from chalicelib.models import OnboardingState
 from chalicelib.models.audit import Severity
+from chalicelib.models.records import LinkKind
 
 
 @check(
@@ -52,7 +53,7 @@ def stalled_onboarding(snapshot: AccountSnapshot) -> Failures:
 def expired_unused_links(snapshot: AccountSnapshot) -> Failures:
     now = int(snapshot.now.timestamp())
     for user in snapshot.managed_users():
-        record = snapshot.records.get(user.name.lower())
+        record = snapshot.record_of(user.name)
         if record is None or snapshot.has_mfa(user.name):
             continue
         for kind, link_id, pending in (
@@ -77,9 +78,9 @@ def expired_unused_links(snapshot: AccountSnapshot) -> Failures:
 def orphaned_devices(snapshot: AccountSnapshot) -> Failures:
     now = int(snapshot.now.timestamp())
     pending = {
-        str(link.extra["serial_number"])
+        link.pending_serial
         for link in snapshot.links.values()
-        if link.kind == "enrollment" and "serial_number" in link.extra and link.expires_at > now
+        if link.kind == LinkKind.ENROLLMENT and link.pending_serial and link.expires_at > now
     }
     for serial in sorted(snapshot.unassigned_mfa_devices):
         if serial not in pending:

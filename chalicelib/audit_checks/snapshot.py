@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chalicelib.config import GroupSpec
-    from chalicelib.services.store import LinkRecord, UserRecord
+    from chalicelib.models.records import LinkRecord, UserRecord
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,10 @@ class AccountSnapshot:
     links: Mapping[str, LinkRecord] = field(default_factory=dict)
     credential_report_generated_at: datetime | None = None
     secret_parameters: tuple[SecretParameter, ...] = ()
+
+    def record_of(self, user_name: str) -> UserRecord | None:
+        """The service's record of a user, whatever the letter case (IAM names ignore it)."""
+        return self.records.get(user_name.lower())
 
     def has_mfa(self, user_name: str) -> bool:
         """Whether the user has an MFA device now (not as of the credential report)."""

@@ -40,9 +40,10 @@ from chalicelib.aws import error_code
 from chalicelib.config import POLICIES_DIR, Settings
 from chalicelib.errors import CredentialReportNotReady
 from chalicelib.models.audit import AuditReport, AuditSummary, Finding, Severity
+from chalicelib.models.records import Actor, TrailEntry
 from chalicelib.services import account
-from chalicelib.services.store import StateStore, TrailEntry
-from chalicelib.services.users import Actor, step_failed
+from chalicelib.services.users import step_failed
+from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient

@@ -15,8 +15,9 @@ from chalicelib.aws import error_code, retry_eventual
 from chalicelib.config import Settings
 from chalicelib.errors import LinkExpired
 from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
+from chalicelib.models.records import LinkKind, LinkRecord, UserRecord
 from chalicelib.services import account, sealing
-from chalicelib.services.store import Conflict, LinkRecord, StateStore, UserRecord
+from chalicelib.state import Conflict, StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -42,24 +43,19 @@ def new_enrollment(
     expires = now + settings.enrollment_link_ttl
     link = LinkRecord(
         link_id=sealing.token_id(token),
-        kind="enrollment",
+        kind=LinkKind.ENROLLMENT,
         user_name=user_name,
         expires_at=int(expires.timestamp()),
     )
     writes = [store.link_put(link)]
     if previous_id:
-        writes.append(store.delete_key("link", previous_id))
+        writes.append(store.link_delete(previous_id))
     return NewEnrollment(token, expires, writes)
-
-
-# The link attribute that names an enrollment's pending (unassigned) device; offboarding reads it too.
-PENDING_SERIAL = "serial_number"
 
 
 def pending_serial(link: LinkRecord | None) -> str | None:
     """The serial of the device an enrollment link is waiting to enable, if enrollment was started."""
-    serial = link.extra.get(PENDING_SERIAL) if link else None
-    return str(serial) if serial else None
+    return link.pending_serial if link else None
 
 
 def unassigned_devices_of(iam: IAMClient, user_name: str) -> list[str]:
@@ -96,7 +92,7 @@ def older_links_killed(store: StateStore, record: UserRecord | None) -> list[Tra
     """
     if record is None:
         return []
-    return [store.delete_key("link", i) for i in (record.bundle_id, record.enrollment_id) if i]
+    return [store.link_delete(i) for i in (record.bundle_id, record.enrollment_id) if i]
 
 
 def enrollment_id_of(token: str) -> str:
@@ -118,7 +114,7 @@ def claim_bundle(
     link = store.get_link(sealing.token_id(token))
     if (
         link is None
-        or link.kind != "credentials"
+        or link.kind != LinkKind.CREDENTIALS
         or link.claimed_at is not None
         or link.expires_at <= now.timestamp()
         or link.sealed is None
@@ -140,7 +136,7 @@ def claim_bundle(
 
     grant = None
     replaced = None
-    writes: list[TransactWriteItemTypeDef] = [store.claim_update(link.link_id, "credentials", now)]
+    writes: list[TransactWriteItemTypeDef] = [store.claim_update(link.link_id, LinkKind.CREDENTIALS, now)]
     if not f_mfa.result()["MFADevices"]:
         replaced = store.get_link(record.enrollment_id) if record.enrollment_id else None
         enrollment = new_enrollment(store, settings, record.user_name, record.enrollment_id, now)

@@ -34,6 +34,7 @@ from chalicelib.errors import (
 )
 from chalicelib.models import Link, OnboardingState
 from chalicelib.models.mfa import MfaStart, MfaVerified
+from chalicelib.models.records import Actor, LinkKind, LinkRecord, TrailEntry, UserRecord, rfc3339
 from chalicelib.services import account, sealing
 from chalicelib.services.bundles import (
     new_enrollment,
@@ -41,8 +42,8 @@ from chalicelib.services.bundles import (
     pending_serial,
     unassigned_devices_of,
 )
-from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEntry, UserRecord, rfc3339
-from chalicelib.services.users import Actor, find_managed_user, step_failed
+from chalicelib.services.users import find_managed_user, step_failed
+from chalicelib.state import Conflict, StateStore
 
 if TYPE_CHECKING:
     import pyotp
@@ -262,7 +263,7 @@ class MfaEnrollment:
             [
                 # Deleting the link spends it and destroys the sealed seed in one write; only a live
                 # link can be spent, so one that an admin killed meanwhile fails the whole write.
-                self._store.delete_key("link", link.link_id, if_exists=True),
+                self._store.link_delete(link.link_id, if_live=True),
                 self._store.user_update(
                     link.user_name, state=OnboardingState.MFA_ENROLLED, enrollment_id=None
                 ),
@@ -395,7 +396,7 @@ class MfaEnrollment:
 
     def _usable(self, link: LinkRecord) -> bool:
         return (
-            link.kind == "enrollment"
+            link.kind == LinkKind.ENROLLMENT
             and link.claimed_at is None
             and link.attempts < MAX_ATTEMPTS
             and link.expires_at > self._clock().timestamp()
@@ -407,7 +408,7 @@ class MfaEnrollment:
         if link is None or not self._usable(link):
             if (
                 link is not None
-                and link.kind == "enrollment"
+                and link.kind == LinkKind.ENROLLMENT
                 and link.expires_at <= self._clock().timestamp()
             ):
                 # TTL deletion is lazy (and the emulator never expires items): destroy the seed and
@@ -437,7 +438,7 @@ class MfaEnrollment:
 
     def _discard(self, link: LinkRecord) -> None:
         """Destroy a dead enrollment: the link (with its sealed seed) first, then its pending device."""
-        self._store.transact([self._store.delete_key("link", link.link_id)])
+        self._store.transact([self._store.link_delete(link.link_id)])
         self._delete_device_quietly(pending_serial(link))
 
     def _delete_device(self, serial: str) -> None:

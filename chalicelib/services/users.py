@@ -7,7 +7,6 @@ import logging
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from chalicelib.models import (
     UserDetail,
     UserSummary,
 )
+from chalicelib.models.records import Actor, LinkKind, LinkRecord, TrailEntry, UserRecord, rfc3339
 from chalicelib.services import account, sealing
 from chalicelib.services.bundles import (
     delete_pending_device,
@@ -43,7 +43,7 @@ from chalicelib.services.bundles import (
     unassigned_devices_of,
 )
 from chalicelib.services.passwords import generate_password
-from chalicelib.services.store import Conflict, LinkRecord, StateStore, TrailEntry, UserRecord, rfc3339
+from chalicelib.state import Conflict, StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -56,14 +56,6 @@ log = logging.getLogger(__name__)
 # function that offboards may run (the Slack worker: 120 s), so a live offboarding never loses it.
 OFFBOARDING = "offboarding"
 OFFBOARDING_LOCK_TTL = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who asked for an admin action, and through which channel (`rest`, `slack`)."""
-
-    id: str
-    channel: str
 
 
 def step_failed(
@@ -144,7 +136,7 @@ class Provisioner:
         expires = now + self._settings.credential_link_ttl
         record = LinkRecord(
             link_id=sealing.token_id(token),
-            kind="credentials",
+            kind=LinkKind.CREDENTIALS,
             user_name=user_name,
             expires_at=int(expires.timestamp()),
             sealed=sealing.seal(token, password),
@@ -244,8 +236,8 @@ class Provisioner:
             try:
                 self._store.transact(
                     [
-                        self._store.delete_key("user", user_name.lower()),
-                        self._store.delete_key("link", link_record.link_id),
+                        self._store.user_delete(user_name),
+                        self._store.link_delete(link_record.link_id),
                     ]
                 )
             except Exception:
@@ -694,10 +686,10 @@ class Provisioner:
         """Remove an offboarded user's state records: the name reservation, any live link, and the
         offboarding lock `holder` took (with no `holder`: only while nobody holds it)."""
         items = [
-            self._store.delete_key("user", name.lower()),
+            self._store.user_delete(name),
             self._store.trail_put(self._trail(actor, "offboard", name, "ok")),
             *older_links_killed(self._store, record),
-            self._store.delete_key(OFFBOARDING, name.lower())
+            self._store.lock_delete(OFFBOARDING, name.lower())
             if holder
             else self._store.lock_free(OFFBOARDING, name.lower(), self._clock()),
         ]

@@ -295,8 +295,8 @@ def test_scanner_resolves_a_paginator_named_by_a_variable(code: CodeIndex) -> No
 
 
 def test_scanner_tells_a_store_method_from_an_iam_operation_of_the_same_name(code: CodeIndex) -> None:
-    assert set(code.operations(["chalicelib.services.store.StateStore.get_user"])) >= {"dynamodb:GetItem"}
-    assert "iam:GetUser" not in code.operations(["chalicelib.services.store.StateStore.get_user"])
+    assert set(code.operations(["chalicelib.state.users.UserItems.get_user"])) >= {"dynamodb:GetItem"}
+    assert "iam:GetUser" not in code.operations(["chalicelib.state.users.UserItems.get_user"])
 
 
 def test_scanner_follows_a_route_through_wiring_to_the_service(code: CodeIndex) -> None:

@@ -13,9 +13,9 @@ from botocore.stub import Stubber
 from chalicelib import aws, wiring
 from chalicelib.config import settings
 from chalicelib.errors import AwsUnavailable, InvalidMfaCodes, MfaAlreadyEnabled, MfaDeviceLimit
+from chalicelib.models.records import LinkKind, LinkRecord, UserRecord
 from chalicelib.services import sealing
 from chalicelib.services.mfa import MfaEnrollment
-from chalicelib.services.store import LinkRecord, UserRecord
 
 NOW = datetime(2026, 11, 29, 12, 0, 10, tzinfo=UTC)
 SECRET = pyotp.random_base32(64)
@@ -42,11 +42,11 @@ def stubbed(aws_account: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tupl
             store.link_put(
                 LinkRecord(
                     link_id=sealing.token_id(TOKEN),
-                    kind="enrollment",
+                    kind=LinkKind.ENROLLMENT,
                     user_name="alice",
                     expires_at=int((NOW + timedelta(hours=24)).timestamp()),
                     sealed=sealing.seal(TOKEN, SECRET),
-                    extra={"serial_number": SERIAL},
+                    pending_serial=SERIAL,
                 )
             ),
         ]

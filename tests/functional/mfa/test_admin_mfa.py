@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from chalicelib import aws, wiring
-from chalicelib.services.users import Actor
+from chalicelib.models.records import Actor
 from tests.conftest import Api, CallLog, token_of
 from tests.functional.mfa.support import Clock, enroll, enrollment_token, start
 

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib import aws, wiring
 from chalicelib.models import UserDetail
-from chalicelib.services.users import Actor
+from chalicelib.models.records import Actor
 from tests.conftest import Api, token_of
 from tests.support.slack import (
     ADMIN,

@@ -11,8 +11,8 @@ import pytest
 
 from chalicelib import aws, wiring
 from chalicelib.api.slack import run_job
+from chalicelib.models.records import Actor
 from chalicelib.models.slack import SlackJob, SlackMessage
-from chalicelib.services.users import Actor
 from tests.conftest import token_of
 from tests.support.slack import ACTOR, STRANGER, SlackClient, signed_headers, signed_job
 

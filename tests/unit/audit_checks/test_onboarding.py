@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.audit_checks import onboarding as o
-from chalicelib.services.store import LinkRecord, UserRecord
+from chalicelib.models.records import LinkKind, LinkRecord, UserRecord
 from tests.unit.audit_checks.factory import NOW, ago, by_name, found, row, snapshot, user
 
 
@@ -13,7 +13,7 @@ def record(name: str, state: str, bundle: str | None = None, enrollment: str | N
     return UserRecord(name, f"arn:{name}", "2026-11-01T00:00:00Z", state, bundle, enrollment)
 
 
-def link(link_id: str, kind: str, name: str, expires_in_hours: float, **kw: object) -> LinkRecord:
+def link(link_id: str, kind: LinkKind, name: str, expires_in_hours: float, **kw: object) -> LinkRecord:
     expires = int((NOW + timedelta(hours=expires_in_hours)).timestamp())
     return LinkRecord(link_id, kind, name, expires, **kw)  # type: ignore[arg-type]
 
@@ -65,7 +65,10 @@ def test_credential_link_that_expired_before_it_was_opened_is_reported() -> None
             "bob": record("bob", "invited", bundle="b"),
             "carol": record("carol", "invited", bundle="gone"),
         },
-        links={"a": link("a", "credentials", "alice", -1), "b": link("b", "credentials", "bob", 1)},
+        links={
+            "a": link("a", LinkKind.CREDENTIALS, "alice", -1),
+            "b": link("b", LinkKind.CREDENTIALS, "bob", 1),
+        },
     )
 
     # carol's link is already deleted by the table's TTL: it expired all the same.
@@ -83,9 +86,9 @@ def test_enrollment_link_expired_while_the_user_has_no_mfa_is_reported_but_not_o
             "bob": record("bob", "credentials_viewed", bundle="b", enrollment="e2"),
         },
         links={
-            "a": link("a", "credentials", "alice", -10, claimed_at="2026-11-28T00:00:00Z"),
-            "e1": link("e1", "enrollment", "alice", -1),
-            "e2": link("e2", "enrollment", "bob", -1),
+            "a": link("a", LinkKind.CREDENTIALS, "alice", -10, claimed_at="2026-11-28T00:00:00Z"),
+            "e1": link("e1", LinkKind.ENROLLMENT, "alice", -1),
+            "e2": link("e2", LinkKind.ENROLLMENT, "bob", -1),
         },
         mfa_users=frozenset({"bob"}),
     )
@@ -99,8 +102,8 @@ def test_unassigned_device_is_orphaned_unless_an_enrollment_in_progress_owns_it(
     snap = snapshot(
         unassigned_mfa_devices=(pending, stale, "arn:aws:iam::123456789012:mfa/zed"),
         links={
-            "e1": link("e1", "enrollment", "alice", 1, extra={"serial_number": pending}),
-            "e2": link("e2", "enrollment", "bob", -1, extra={"serial_number": stale}),
+            "e1": link("e1", LinkKind.ENROLLMENT, "alice", 1, pending_serial=pending),
+            "e2": link("e2", LinkKind.ENROLLMENT, "bob", -1, pending_serial=stale),
         },
     )
 
