@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib import aws
+from chalicelib import account, aws
 from chalicelib.config import settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
-from chalicelib.services import account
 from chalicelib.services.mfa import MfaEnrollment
 from chalicelib.services.slack import SlackGate
 from chalicelib.services.users import Provisioner
