@@ -7,9 +7,13 @@ from typing import TYPE_CHECKING
 from chalicelib import account, aws
 from chalicelib.config import settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
-from chalicelib.services.mfa import MfaEnrollment
+from chalicelib.onboarding.enrollment import Enrollment
+from chalicelib.people.create import Creation
+from chalicelib.people.directory import Directory
+from chalicelib.people.mfa_admin import MfaAdmin
+from chalicelib.people.offboarding import Offboarding
+from chalicelib.people.reissue import Reissue
 from chalicelib.services.slack import SlackGate
-from chalicelib.services.users import Provisioner
 from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
@@ -21,14 +25,34 @@ def store() -> StateStore:
     return StateStore(aws.dynamodb(), settings().table_name)
 
 
-def provisioner() -> Provisioner:
-    """The user provisioner of this deployment."""
-    return Provisioner(aws.iam(), store(), settings())
+def creation() -> Creation:
+    """Creating managed users."""
+    return Creation(aws.iam(), store(), settings())
 
 
-def mfa() -> MfaEnrollment:
-    """MFA enrollment, enrollment links and MFA resets of this deployment."""
-    return MfaEnrollment(aws.iam(), store(), settings())
+def directory() -> Directory:
+    """Listing and describing managed users."""
+    return Directory(aws.iam(), store(), settings())
+
+
+def reissue() -> Reissue:
+    """Reissuing first credentials."""
+    return Reissue(aws.iam(), store(), settings())
+
+
+def offboarding() -> Offboarding:
+    """Offboarding managed users (and listing what that would remove)."""
+    return Offboarding(aws.iam(), store(), settings())
+
+
+def mfa_admin() -> MfaAdmin:
+    """The admin's enrollment links and MFA resets."""
+    return MfaAdmin(aws.iam(), store(), settings())
+
+
+def enrollment() -> Enrollment:
+    """The newcomer's MFA enrollment."""
+    return Enrollment(aws.iam(), store(), settings())
 
 
 def slack_signing_secret() -> str:
