@@ -14,7 +14,7 @@ from chalicelib.services.users import Provisioner
 from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
-    from chalicelib.services.audit import Auditor
+    from chalicelib.audit.auditor import Auditor
 
 
 def store() -> StateStore:
@@ -69,8 +69,8 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
     `report_deadline` bounds the wait for IAM's credential report: 20 s fits API Gateway's 29 s limit.
     """
     # Imported here so that routes which never audit do not load the checks on a cold start.
+    from chalicelib.audit.auditor import Auditor
     from chalicelib.config import audit_stalled_after
-    from chalicelib.services.audit import Auditor
 
     conf = slack_settings()
     # The audit checks how the Slack secrets are stored (never reads them): the names are settings.

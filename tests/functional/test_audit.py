@@ -15,8 +15,8 @@ from botocore.awsrequest import AWSResponse
 from bench.audit import CallCounter, add_failing_users, add_healthy_users
 from chalicelib import aws, wiring
 from chalicelib.api.audit import run_daily_audit
+from chalicelib.audit.auditor import Auditor, Clocks
 from chalicelib.config import POLICIES_DIR, audit_stalled_after, settings
-from chalicelib.services.audit import Auditor
 from tests.conftest import Api, CallLog
 from tests.credential_report import HEADER
 
@@ -51,10 +51,8 @@ def clock(aws_account: None, monkeypatch: pytest.MonkeyPatch) -> Clock:
             wiring.store(),
             settings(),
             stalled_after=audit_stalled_after(),
-            clock=clock,
-            monotonic=clock.monotonic,
-            sleep=clock.sleep,
             report_deadline=report_deadline,
+            clocks=Clocks(now=clock, monotonic=clock.monotonic, sleep=clock.sleep),
         )
 
     monkeypatch.setattr(wiring, "auditor", auditor)

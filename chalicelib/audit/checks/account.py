@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalicelib.audit_checks.base import Check, Failures, check
-from chalicelib.audit_checks.snapshot import AccountSnapshot, PasswordPolicyFacts
+from chalicelib.audit.checks.base import Check, Failures, check
+from chalicelib.audit.snapshot import ROOT, AccountSnapshot, PasswordPolicyFacts
 from chalicelib.models.audit import Severity
-
-ROOT = "<root_account>"
 
 
 @check(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.audit_checks.base import Failures, check
-from chalicelib.audit_checks.snapshot import AccountSnapshot
+from chalicelib.audit.checks.base import Failures, check
+from chalicelib.audit.snapshot import AccountSnapshot
 from chalicelib.models import OnboardingState
 from chalicelib.models.audit import Severity
 from chalicelib.models.records import LinkKind

@@ -6,8 +6,8 @@ description says otherwise.
 
 from __future__ import annotations
 
-from chalicelib.audit_checks.base import Failures, check
-from chalicelib.audit_checks.snapshot import AccountSnapshot
+from chalicelib.audit.checks.base import Failures, check
+from chalicelib.audit.snapshot import AccountSnapshot
 from chalicelib.models.audit import Severity
 
 UNUSED_DAYS = 45

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from chalicelib.audit_checks.snapshot import AccountSnapshot
+from chalicelib.audit.snapshot import AccountSnapshot
 from chalicelib.models.audit import Finding, Severity
 
 # (resource, message) pairs: a check says what is wrong and where; the Check adds the rest.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.audit_checks.base import Failures, check
-from chalicelib.audit_checks.snapshot import AccountSnapshot
+from chalicelib.audit.checks.base import Failures, check
+from chalicelib.audit.snapshot import AccountSnapshot
 from chalicelib.models.audit import Severity
 
 
