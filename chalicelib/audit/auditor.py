@@ -9,6 +9,7 @@ without MFA.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -42,6 +43,8 @@ from chalicelib.state import StateStore
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_ssm import SSMClient
+
+log = logging.getLogger(__name__)
 
 SCHEDULER = Actor(id="scheduler", channel="schedule")
 REPORT_RETENTION = timedelta(days=90)
@@ -191,6 +194,19 @@ class Auditor:
             with contextlib.suppress(Exception):
                 self._store.record(self._trail(actor, f"failed: {type(error).__name__}"))
             raise
+        return report
+
+    def run_scheduled(self, announce: Callable[[AuditReport], None]) -> AuditReport:
+        """The daily run: audit and store as the scheduler, then `announce` the report (to Slack).
+
+        The report is stored either way: a failed announcement is only logged, by its type alone, since
+        the message of a failed post can carry the webhook's URL.
+        """
+        report = self.run()
+        try:
+            announce(report)
+        except Exception as error:
+            log.error("posting the audit summary to Slack failed: %s", type(error).__name__)
         return report
 
     def latest(self) -> AuditReport | None:

@@ -14,7 +14,6 @@ from botocore.awsrequest import AWSResponse
 
 from bench.audit import CallCounter, add_failing_users, add_healthy_users
 from chalicelib import aws, wiring
-from chalicelib.api.audit import run_daily_audit
 from chalicelib.audit.auditor import Auditor, Clocks
 from chalicelib.config import POLICIES_DIR, audit_stalled_after, settings
 from tests.conftest import Api, CallLog
@@ -329,7 +328,7 @@ def test_the_scheduled_audit_stores_the_report_and_posts_counts_without_names(
     aws.iam().create_user(UserName="stray", Path="/")
     monkeypatch.setenv("SLACK_AUDIT_WEBHOOK_URL", slack)
 
-    report = run_daily_audit()
+    report = wiring.daily_audit()
 
     assert wiring.auditor().latest() == report
     assert SlackStandIn.received == [
@@ -349,7 +348,7 @@ def test_deployed_the_webhook_is_read_from_a_secure_ssm_parameter(
     aws.ssm().put_parameter(Name="/iam-onboarding/slack-audit-webhook", Value=slack, Type="SecureString")
     monkeypatch.setenv("SLACK_AUDIT_WEBHOOK_PARAM", "/iam-onboarding/slack-audit-webhook")
 
-    run_daily_audit()
+    wiring.daily_audit()
 
     assert len(SlackStandIn.received) == 1
 
@@ -359,7 +358,7 @@ def test_a_failed_slack_post_keeps_the_report_and_does_not_log_the_url(
 ) -> None:
     monkeypatch.setenv("SLACK_AUDIT_WEBHOOK_URL", "http://127.0.0.1:9/services/T000/B000/secret")
 
-    report = run_daily_audit()
+    report = wiring.daily_audit()
 
     assert wiring.auditor().latest() == report
     assert "secret" not in caplog.text
