@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from chalicelib import aws
+from chalicelib import account, aws
 from chalicelib.audit.summary import summary_text
 from chalicelib.config import audit_stalled_after, settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
-from chalicelib.services import account
 from chalicelib.services.mfa import MfaEnrollment
 from chalicelib.services.slack import SlackGate, post_to_slack
 from chalicelib.services.users import Provisioner

@@ -35,8 +35,8 @@ from chalicelib.errors import (
 )
 from chalicelib.models.records import Actor
 from chalicelib.models.slack import BlockActions, JobAction, SlackJob, SlackMessage, SlashCommand
+from chalicelib.people.identity import require_admin
 from chalicelib.services import slack as s
-from chalicelib.services.identity import require_admin
 
 log = logging.getLogger(__name__)
 

@@ -34,10 +34,10 @@ from chalicelib.audit.collect import (
     read_expected_policies,
 )
 from chalicelib.audit.snapshot import ROOT, AccountSnapshot
+from chalicelib.aws_errors import step_error
 from chalicelib.config import Settings
 from chalicelib.models.audit import AuditReport, AuditSummary, Finding, Severity
 from chalicelib.models.records import Actor, TrailEntry
-from chalicelib.services.users import step_failed
 from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class Auditor:
         for name, future in futures.items():
             error = future.exception()
             if isinstance(error, ClientError):
-                raise step_failed("Auditing the account", name, error) from error
+                raise step_error("Auditing the account", name, error) from error
             if error is not None:
                 raise error
         report: CredentialReport = futures["GetCredentialReport"].result()
@@ -143,7 +143,7 @@ class Auditor:
         try:
             mfa_users |= confirm_mfa(iam, suspects)
         except ClientError as error:
-            raise step_failed("Auditing the account", "ListMFADevices", error) from error
+            raise step_error("Auditing the account", "ListMFADevices", error) from error
 
         return AccountSnapshot(
             now=clocks.now(),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib import account
 from chalicelib.audit.snapshot import (
     AccessKeyRow,
     CredentialRow,
@@ -29,10 +30,9 @@ from chalicelib.audit.snapshot import (
     RootFacts,
     SecretParameter,
 )
-from chalicelib.aws import error_code
+from chalicelib.aws_errors import error_code
 from chalicelib.config import POLICIES_DIR
 from chalicelib.errors import CredentialReportNotReady
-from chalicelib.services import account
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient

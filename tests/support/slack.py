@@ -14,10 +14,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import aws
+from chalicelib import account, aws
 from chalicelib.api.slack import local_jobs
 from chalicelib.config import slack_settings
-from chalicelib.services import account
 from tests.conftest import Api, Reply
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
