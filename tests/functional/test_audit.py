@@ -353,6 +353,19 @@ def test_deployed_the_webhook_is_read_from_a_secure_ssm_parameter(
     assert len(SlackStandIn.received) == 1
 
 
+def test_the_webhook_is_read_from_ssm_once_for_audits_minutes_apart(
+    api: Api, clock: Clock, slack: str, monkeypatch: pytest.MonkeyPatch, aws_calls: CallLog
+) -> None:
+    aws.ssm().put_parameter(Name="/iam-onboarding/slack-audit-webhook", Value=slack, Type="SecureString")
+    monkeypatch.setenv("SLACK_AUDIT_WEBHOOK_PARAM", "/iam-onboarding/slack-audit-webhook")
+
+    wiring.daily_audit()
+    wiring.daily_audit()
+
+    assert len(SlackStandIn.received) == 2
+    assert len(aws_calls.of("GetParameter")) == 1
+
+
 def test_a_failed_slack_post_keeps_the_report_and_does_not_log_the_url(
     api: Api, clock: Clock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
