@@ -7,6 +7,11 @@ from typing import TYPE_CHECKING
 from chalicelib import account, aws
 from chalicelib.config import settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
+from chalicelib.models import ClaimedCredentials
+from chalicelib.models.mfa import SessionReport
+from chalicelib.people import session
+from chalicelib.people.identity import Caller, require_admin
+from chalicelib.services.bundles import claim_bundle
 from chalicelib.services.mfa import MfaEnrollment
 from chalicelib.services.slack import SlackGate
 from chalicelib.services.users import Provisioner
@@ -29,6 +34,26 @@ def provisioner() -> Provisioner:
 def mfa() -> MfaEnrollment:
     """MFA enrollment, enrollment links and MFA resets of this deployment."""
     return MfaEnrollment(aws.iam(), store(), settings())
+
+
+def check_admin(user_name: str | None) -> None:
+    """Refuse (403) unless `user_name` is an IAM user of this account in one of the admin groups."""
+    require_admin(aws.iam(), user_name, settings().admin_groups)
+
+
+def session_report(caller: Caller) -> SessionReport:
+    """What IAM knows of the caller: identity, credential type, MFA devices and MFA state."""
+    return session.session_report(aws.iam(), caller)
+
+
+def claim_credentials(token: str) -> ClaimedCredentials:
+    """Open the credential bundle of a one-time link, once."""
+    return claim_bundle(token, iam=aws.iam(), store=store(), settings=settings())
+
+
+def provisionable_groups() -> list[str]:
+    """The groups an admin may put a user in (policies/groups.json), sorted."""
+    return sorted(settings().groups)
 
 
 def slack_signing_secret() -> str:

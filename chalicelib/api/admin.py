@@ -6,14 +6,12 @@ import re
 
 from chalice.app import Blueprint, IAMAuthorizer, Response
 
-from chalicelib import aws, wiring
+from chalicelib import wiring
 from chalicelib.api.http import json_response, parse_body, signed_caller, translating_errors
-from chalicelib.config import settings
 from chalicelib.errors import InvalidRequest
 from chalicelib.models import USER_NAME_PATTERN, CreateUserRequest, Offboarded, ReissuedCredentials, UserList
 from chalicelib.models.mfa import EnrollmentIssued, MfaReset
 from chalicelib.models.records import Actor
-from chalicelib.people.identity import require_admin
 
 admin = Blueprint(__name__)
 iam_auth = IAMAuthorizer()
@@ -22,7 +20,7 @@ iam_auth = IAMAuthorizer()
 def authorized_admin() -> Actor:
     """The calling admin; raises 401/403 before anything about the request is looked at."""
     caller = signed_caller(admin)
-    require_admin(aws.iam(), caller.user_name, settings().admin_groups)
+    wiring.check_admin(caller.user_name)
     return Actor(id=caller.arn, channel="rest")
 
 

@@ -10,8 +10,8 @@ from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 
 from chalicelib import models as m
+from chalicelib import wiring
 from chalicelib.api.http import json_response
-from chalicelib.config import settings
 from chalicelib.models import mfa
 from chalicelib.models.audit import AuditReport
 from chalicelib.models.slack import InteractivityForm, SlackMessage, SlashCommand
@@ -157,7 +157,7 @@ def document() -> dict[str, Any]:
     )
     schemas = defs.get("$defs", {})
     # The provisionable groups are data (policies/groups.json): document them as the enum they are.
-    schemas["CreateUserRequest"]["properties"]["groups"]["items"]["enum"] = sorted(settings().groups)
+    schemas["CreateUserRequest"]["properties"]["groups"]["items"]["enum"] = wiring.provisionable_groups()
     error_ref = {"$ref": "#/components/schemas/ErrorBody"}
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import aws, wiring
+from chalicelib import wiring
 from chalicelib.api.http import json_response, parse_body, translating_errors
-from chalicelib.config import settings
 from chalicelib.models import TokenRequest
 from chalicelib.models.mfa import VerifyMfaRequest
-from chalicelib.services.bundles import claim_bundle
 
 onboarding = Blueprint(__name__)
 
@@ -19,8 +17,7 @@ onboarding = Blueprint(__name__)
 def claim_credentials() -> Response:
     """Open the credential bundle, once."""
     body = parse_body(onboarding.current_request, TokenRequest)
-    claimed = claim_bundle(body.token, iam=aws.iam(), store=wiring.store(), settings=settings())
-    return json_response(claimed)
+    return json_response(wiring.claim_credentials(body.token))
 
 
 @onboarding.route("/onboarding/mfa", methods=["POST"])

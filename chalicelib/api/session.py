@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, IAMAuthorizer, Response
 
-from chalicelib import aws
+from chalicelib import wiring
 from chalicelib.api.http import json_response, signed_caller, translating_errors
 from chalicelib.models.mfa import MfaSessionProof
-from chalicelib.people.session import session_report
 
 session = Blueprint(__name__)
 iam_auth = IAMAuthorizer()
@@ -18,7 +17,7 @@ iam_auth = IAMAuthorizer()
 def describe_session() -> Response:
     """Who the caller is, their credential type, MFA devices and what is known of MFA on this session."""
     caller = signed_caller(session)
-    return json_response(session_report(aws.iam(), caller))
+    return json_response(wiring.session_report(caller))
 
 
 @session.route("/session/mfa", methods=["GET"], authorizer=iam_auth)
