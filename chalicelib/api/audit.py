@@ -8,11 +8,11 @@ import os
 from chalice.app import Blueprint, Response
 
 from chalicelib import aws, wiring
-from chalicelib.api.admin import authorized_admin, iam_auth
-from chalicelib.api.http import json_response, translating_errors
+from chalicelib.api.http import json_response, route
 from chalicelib.config import slack_settings
 from chalicelib.errors import NoReport
 from chalicelib.models.audit import AuditReport
+from chalicelib.models.records import Actor
 
 audit = Blueprint(__name__)
 log = logging.getLogger(__name__)
@@ -20,19 +20,29 @@ log = logging.getLogger(__name__)
 SCHEDULED_REPORT_DEADLINE = 240.0
 
 
-@audit.route("/admin/audit", methods=["POST"], authorizer=iam_auth)
-@translating_errors
-def run_audit() -> Response:
+@route(
+    audit,
+    "/admin/audit",
+    "POST",
+    summary="Audit the account now",
+    responses={200: AuditReport},
+    access="admin",
+)
+def run_audit(actor: Actor) -> Response:
     """Audit the account now; the report is stored and returned."""
-    actor = authorized_admin()
     return json_response(wiring.auditor().run(actor))
 
 
-@audit.route("/admin/audit", methods=["GET"], authorizer=iam_auth)
-@translating_errors
+@route(
+    audit,
+    "/admin/audit",
+    "GET",
+    summary="The latest audit report",
+    responses={200: AuditReport},
+    access="admin",
+)
 def latest_audit() -> Response:
     """The newest stored report."""
-    authorized_admin()
     report = wiring.auditor().latest()
     if report is None:
         raise NoReport("No audit has run yet; POST /admin/audit runs one now.")

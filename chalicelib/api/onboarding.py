@@ -5,32 +5,47 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib import wiring
-from chalicelib.api.http import json_response, parse_body, translating_errors
-from chalicelib.models import TokenRequest
-from chalicelib.models.mfa import VerifyMfaRequest
+from chalicelib.api.http import json_response, route
+from chalicelib.models import ClaimedCredentials, TokenRequest
+from chalicelib.models.mfa import MfaStart, MfaVerified, VerifyMfaRequest
 
 onboarding = Blueprint(__name__)
 
 
-@onboarding.route("/onboarding/credentials", methods=["POST"])
-@translating_errors
-def claim_credentials() -> Response:
+@route(
+    onboarding,
+    "/onboarding/credentials",
+    "POST",
+    summary="Claim the credential bundle once",
+    body=TokenRequest,
+    responses={200: ClaimedCredentials},
+)
+def claim_credentials(body: TokenRequest) -> Response:
     """Open the credential bundle, once."""
-    body = parse_body(onboarding.current_request, TokenRequest)
     return json_response(wiring.claim_credentials(body.token))
 
 
-@onboarding.route("/onboarding/mfa", methods=["POST"])
-@translating_errors
-def start_mfa_enrollment() -> Response:
+@route(
+    onboarding,
+    "/onboarding/mfa",
+    "POST",
+    summary="Start MFA enrollment",
+    body=TokenRequest,
+    responses={200: MfaStart},
+)
+def start_mfa_enrollment(body: TokenRequest) -> Response:
     """Create the pending virtual MFA device: serial, secret, otpauth URI and QR code."""
-    body = parse_body(onboarding.current_request, TokenRequest)
     return json_response(wiring.mfa().start(body.token))
 
 
-@onboarding.route("/onboarding/mfa/verify", methods=["POST"])
-@translating_errors
-def verify_mfa_enrollment() -> Response:
+@route(
+    onboarding,
+    "/onboarding/mfa/verify",
+    "POST",
+    summary="Verify two consecutive codes and enable the device",
+    body=VerifyMfaRequest,
+    responses={200: MfaVerified},
+)
+def verify_mfa_enrollment(body: VerifyMfaRequest) -> Response:
     """Enable the pending device once two consecutive codes match it."""
-    body = parse_body(onboarding.current_request, VerifyMfaRequest)
     return json_response(wiring.mfa().verify(body.token, body.code1, body.code2))
