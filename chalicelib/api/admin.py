@@ -34,9 +34,10 @@ def _user_name(value: str) -> str:
     admin,
     "/admin/users",
     "POST",
-    summary="Create a user in groups",
+    "Create a user in groups",
     body=CreateUserRequest,
-    responses={201: CreatedUser},
+    returns=CreatedUser,
+    status=201,
     access="admin",
 )
 def create_user(body: CreateUserRequest, actor: Actor) -> Response:
@@ -45,19 +46,14 @@ def create_user(body: CreateUserRequest, actor: Actor) -> Response:
     return json_response(created, status=201)
 
 
-@route(admin, "/admin/users", "GET", summary="List managed users", responses={200: UserList}, access="admin")
+@route(admin, "/admin/users", "GET", "List managed users", returns=UserList, access="admin")
 def list_users() -> Response:
     """Every managed user with groups and onboarding state."""
     return json_response(UserList(users=wiring.provisioner().list_users()))
 
 
 @route(
-    admin,
-    "/admin/users/{user_name}",
-    "GET",
-    summary="Describe a managed user",
-    responses={200: UserDetail},
-    access="admin",
+    admin, "/admin/users/{user_name}", "GET", "Describe a managed user", returns=UserDetail, access="admin"
 )
 def describe_user(user_name: str) -> Response:
     """One managed user in detail."""
@@ -68,8 +64,8 @@ def describe_user(user_name: str) -> Response:
     admin,
     "/admin/users/{user_name}/credentials",
     "POST",
-    summary="Reissue first password and link",
-    responses={200: ReissuedCredentials},
+    "Reissue first password and link",
+    returns=ReissuedCredentials,
     access="admin",
 )
 def reissue_credentials(user_name: str, actor: Actor) -> Response:
@@ -82,8 +78,8 @@ def reissue_credentials(user_name: str, actor: Actor) -> Response:
     admin,
     "/admin/users/{user_name}",
     "DELETE",
-    summary="Offboard a user",
-    responses={200: Offboarded},
+    "Offboard a user",
+    returns=Offboarded,
     query_flags={"dry_run": "true to only list what would be removed"},
     access="admin",
 )
@@ -102,8 +98,8 @@ def offboard_user(user_name: str, actor: Actor) -> Response:
     admin,
     "/admin/users/{user_name}/enrollment",
     "POST",
-    summary="Issue an MFA enrollment link",
-    responses={200: EnrollmentIssued},
+    "Issue an MFA enrollment link",
+    returns=EnrollmentIssued,
     access="admin",
 )
 def issue_enrollment(user_name: str, actor: Actor) -> Response:
@@ -116,8 +112,8 @@ def issue_enrollment(user_name: str, actor: Actor) -> Response:
     admin,
     "/admin/users/{user_name}/mfa",
     "DELETE",
-    summary="Reset a lost MFA device",
-    responses={200: MfaReset},
+    "Reset a lost MFA device",
+    returns=MfaReset,
     access="admin",
 )
 def reset_mfa(user_name: str, actor: Actor) -> Response:

@@ -20,27 +20,13 @@ log = logging.getLogger(__name__)
 SCHEDULED_REPORT_DEADLINE = 240.0
 
 
-@route(
-    audit,
-    "/admin/audit",
-    "POST",
-    summary="Audit the account now",
-    responses={200: AuditReport},
-    access="admin",
-)
+@route(audit, "/admin/audit", "POST", "Audit the account now", returns=AuditReport, access="admin")
 def run_audit(actor: Actor) -> Response:
     """Audit the account now; the report is stored and returned."""
     return json_response(wiring.auditor().run(actor))
 
 
-@route(
-    audit,
-    "/admin/audit",
-    "GET",
-    summary="The latest audit report",
-    responses={200: AuditReport},
-    access="admin",
-)
+@route(audit, "/admin/audit", "GET", "The latest audit report", returns=AuditReport, access="admin")
 def latest_audit() -> Response:
     """The newest stored report."""
     report = wiring.auditor().latest()

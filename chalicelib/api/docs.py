@@ -33,7 +33,7 @@ def _documented(app: Chalice) -> list[tuple[RouteEntry, RouteDoc]]:
 def _models(routes: list[tuple[RouteEntry, RouteDoc]]) -> list[type[BaseModel]]:
     found: dict[str, type[BaseModel]] = {"ErrorBody": ErrorBody}
     for _, doc in routes:
-        for model in [doc.body, *doc.responses.values()]:
+        for model in (doc.body, doc.returns):
             if model is not None:
                 found[model.__name__] = model
     return list(found.values())
@@ -44,13 +44,11 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 
 
 def _operation(entry: RouteEntry, doc: RouteDoc) -> dict[str, Any]:
-    responses: dict[str, Any] = {}
-    for status, model in doc.responses.items():
-        if model is not None:
-            schema: dict[str, Any] = _ref(model)
-        else:
-            schema = {"type": "object"} if doc.produces == "application/json" else {"type": "string"}
-        responses[str(status)] = {"description": "Success", "content": {doc.produces: {"schema": schema}}}
+    if doc.returns is not None:
+        schema: dict[str, Any] = _ref(doc.returns)
+    else:
+        schema = {"type": "object"} if doc.produces == "application/json" else {"type": "string"}
+    responses = {str(doc.status): {"description": "Success", "content": {doc.produces: {"schema": schema}}}}
     for status in sorted(_ERRORS | {500}):
         responses[str(status)] = {
             "description": "Error",
@@ -120,7 +118,7 @@ def document(app: Chalice) -> dict[str, Any]:
     }
 
 
-@route(docs, "/openapi.json", "GET", summary="This document", responses={200: None})
+@route(docs, "/openapi.json", "GET", "This document")
 def openapi() -> Response:
     """The OpenAPI document."""
     return json_response(document(docs.current_app))

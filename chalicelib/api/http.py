@@ -79,7 +79,8 @@ class RouteDoc:
     """What the OpenAPI document says of a route beyond Chalice's route table (path, authorizer, types)."""
 
     summary: str
-    responses: Mapping[int, type[BaseModel] | None]  # None: a body without a model (HTML, this document)
+    returns: type[BaseModel] | None = None  # None: a body without a model (HTML, this document)
+    status: int = 200
     body: type[BaseModel] | None = None
     query_flags: Mapping[str, str] = field(default_factory=dict)  # name → what `true` means
     produces: str = JSON
@@ -97,9 +98,10 @@ def route(
     blueprint: Blueprint,
     path: str,
     method: str,
-    *,
     summary: str,
-    responses: Mapping[int, type[BaseModel] | None],
+    *,
+    returns: type[BaseModel] | None = None,
+    status: int = 200,
     body: type[BaseModel] | None = None,
     query_flags: Mapping[str, str] | None = None,
     access: Access = "anyone",
@@ -111,9 +113,10 @@ def route(
     The view runs inside `translating_errors`, after the access check: an `iam` or `admin` route sits
     behind API Gateway's IAM authorizer, and the caller is refused before anything about the request is
     looked at. Besides its path parameters, a view may ask for `caller` (the signed caller), `actor` (the
-    acting admin) and `body` (the JSON body, parsed as `body`).
+    acting admin) and `body` (the JSON body, parsed as `body`). Each route has one success response:
+    `status`, with a `returns` body (or, for None, an untyped one of the `produces` type).
     """
-    doc = RouteDoc(summary, responses, body, query_flags or {}, produces)
+    doc = RouteDoc(summary, returns, status, body, query_flags or {}, produces)
     offered = {part[1:-1] for part in path.split("/") if part.startswith("{")}
     offered |= {"iam": {"caller"}, "admin": {"caller", "actor"}}.get(access, set())
     if body is not None and list(consumes) == [JSON]:

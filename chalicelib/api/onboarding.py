@@ -16,23 +16,16 @@ onboarding = Blueprint(__name__)
     onboarding,
     "/onboarding/credentials",
     "POST",
-    summary="Claim the credential bundle once",
+    "Claim the credential bundle once",
     body=TokenRequest,
-    responses={200: ClaimedCredentials},
+    returns=ClaimedCredentials,
 )
 def claim_credentials(body: TokenRequest) -> Response:
     """Open the credential bundle, once."""
     return json_response(wiring.claim_credentials(body.token))
 
 
-@route(
-    onboarding,
-    "/onboarding/mfa",
-    "POST",
-    summary="Start MFA enrollment",
-    body=TokenRequest,
-    responses={200: MfaStart},
-)
+@route(onboarding, "/onboarding/mfa", "POST", "Start MFA enrollment", body=TokenRequest, returns=MfaStart)
 def start_mfa_enrollment(body: TokenRequest) -> Response:
     """Create the pending virtual MFA device: serial, secret, otpauth URI and QR code."""
     return json_response(wiring.mfa().start(body.token))
@@ -42,9 +35,9 @@ def start_mfa_enrollment(body: TokenRequest) -> Response:
     onboarding,
     "/onboarding/mfa/verify",
     "POST",
-    summary="Verify two consecutive codes and enable the device",
+    "Verify two consecutive codes and enable the device",
     body=VerifyMfaRequest,
-    responses={200: MfaVerified},
+    returns=MfaVerified,
 )
 def verify_mfa_enrollment(body: VerifyMfaRequest) -> Response:
     """Enable the pending device once two consecutive codes match it."""

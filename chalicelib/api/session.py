@@ -16,8 +16,8 @@ session = Blueprint(__name__)
     session,
     "/session",
     "GET",
-    summary="Who am I, and is my session MFA-authenticated",
-    responses={200: SessionReport},
+    "Who am I, and is my session MFA-authenticated",
+    returns=SessionReport,
     access="iam",
 )
 def describe_session(caller: Caller) -> Response:
@@ -26,12 +26,7 @@ def describe_session(caller: Caller) -> Response:
 
 
 @route(
-    session,
-    "/session/mfa",
-    "GET",
-    summary="Answers only to an MFA session",
-    responses={200: MfaSessionProof},
-    access="iam",
+    session, "/session/mfa", "GET", "Answers only to an MFA session", returns=MfaSessionProof, access="iam"
 )
 def prove_mfa() -> Response:
     """Reachable only with MFA: the API's resource policy denies it otherwise, so answering proves it."""

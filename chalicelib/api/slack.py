@@ -340,9 +340,9 @@ def _admins_first_request(kind: Literal["command", "interactivity"]) -> Signed |
     slack,
     "/slack/commands",
     "POST",
-    summary="The /iam slash command (signed by Slack: X-Slack-Signature, X-Slack-Request-Timestamp)",
+    "The /iam slash command (signed by Slack: X-Slack-Signature, X-Slack-Request-Timestamp)",
     body=SlashCommand,
-    responses={200: SlackMessage},
+    returns=SlackMessage,
     consumes=FORM,
 )
 def slash_command() -> Response:
@@ -360,9 +360,8 @@ def slash_command() -> Response:
     slack,
     "/slack/interactivity",
     "POST",
-    summary="Button clicks on /iam messages (signed by Slack); answered 200 with an empty body",
+    "Button clicks on /iam messages (signed by Slack); answered 200 with an empty body",
     body=InteractivityForm,
-    responses={200: None},
     consumes=FORM,
 )
 def interactivity() -> Response:

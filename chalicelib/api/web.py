@@ -60,59 +60,31 @@ def _serve(name: str) -> Response:
     )
 
 
-@route(web, "/", "GET", summary="The newcomer's page (HTML)", responses={200: None}, produces="text/html")
+@route(web, "/", "GET", "The newcomer's page (HTML)", produces="text/html")
 def home() -> Response:
     """The page without a link: it says to open the link from the admin."""
     return _serve("index.html")
 
 
-@route(
-    web,
-    "/onboard",
-    "GET",
-    summary="The newcomer's page for a credential link (HTML)",
-    responses={200: None},
-    produces="text/html",
-)
+@route(web, "/onboard", "GET", "The newcomer's page for a credential link (HTML)", produces="text/html")
 def onboard() -> Response:
     """The page a credential link opens (`/onboard#<token>`)."""
     return _serve("index.html")
 
 
-@route(
-    web,
-    "/enroll",
-    "GET",
-    summary="The newcomer's page for an enrollment link (HTML)",
-    responses={200: None},
-    produces="text/html",
-)
+@route(web, "/enroll", "GET", "The newcomer's page for an enrollment link (HTML)", produces="text/html")
 def enroll() -> Response:
     """The page an enrollment link opens (`/enroll#<token>`), straight at the MFA step."""
     return _serve("index.html")
 
 
-@route(
-    web,
-    "/static/app.js",
-    "GET",
-    summary="The page's script",
-    responses={200: None},
-    produces="text/javascript",
-)
+@route(web, "/static/app.js", "GET", "The page's script", produces="text/javascript")
 def script() -> Response:
     """The page's script."""
     return _serve("app.js")
 
 
-@route(
-    web,
-    "/static/style.css",
-    "GET",
-    summary="The page's style sheet",
-    responses={200: None},
-    produces="text/css",
-)
+@route(web, "/static/style.css", "GET", "The page's style sheet", produces="text/css")
 def stylesheet() -> Response:
     """The page's style sheet."""
     return _serve("style.css")

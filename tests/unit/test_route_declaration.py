@@ -19,7 +19,7 @@ def _served(blueprint: Blueprint) -> Chalice:
 def test_an_admin_route_is_iam_authorized_and_documented() -> None:
     blueprint = Blueprint(__name__)
 
-    @route(blueprint, "/admin/things", "POST", summary="Make a thing", responses={201: None}, access="admin")
+    @route(blueprint, "/admin/things", "POST", "Make a thing", status=201, access="admin")
     def make_thing(actor: Actor) -> Response:
         return Response(body={}, status_code=201)
 
@@ -34,7 +34,7 @@ def test_an_admin_route_is_iam_authorized_and_documented() -> None:
 def test_a_route_open_to_anyone_has_no_authorizer() -> None:
     blueprint = Blueprint(__name__)
 
-    @route(blueprint, "/things", "GET", summary="The things", responses={200: None})
+    @route(blueprint, "/things", "GET", "The things")
     def things() -> Response:
         return Response(body={})
 
@@ -46,7 +46,7 @@ def test_a_view_asking_for_an_actor_on_a_route_without_one_is_refused_when_decla
 
     with pytest.raises(TypeError, match="this route gives no actor"):
 
-        @route(blueprint, "/session/thing", "GET", summary="A thing", responses={200: None}, access="iam")
+        @route(blueprint, "/session/thing", "GET", "A thing", access="iam")
         def thing(actor: Actor) -> Response:
             return Response(body={})
 
@@ -56,6 +56,6 @@ def test_a_view_asking_for_a_body_the_route_does_not_declare_is_refused_when_dec
 
     with pytest.raises(TypeError, match="this route gives no body"):
 
-        @route(blueprint, "/things", "POST", summary="A thing", responses={200: None})
+        @route(blueprint, "/things", "POST", "A thing")
         def thing(body: TokenRequest) -> Response:
             return Response(body={})
