@@ -23,7 +23,7 @@ from chalice.app import Blueprint, Response
 from pydantic import ValidationError
 
 from chalicelib import aws, wiring
-from chalicelib.api.http import MAX_BODY_BYTES, json_response, translating_errors
+from chalicelib.api.http import MAX_BODY_BYTES, json_response, route
 from chalicelib.config import settings, slack_settings
 from chalicelib.errors import (
     BodyTooLarge,
@@ -34,7 +34,14 @@ from chalicelib.errors import (
     SlackNotConfigured,
 )
 from chalicelib.models.records import Actor
-from chalicelib.models.slack import BlockActions, JobAction, SlackJob, SlackMessage, SlashCommand
+from chalicelib.models.slack import (
+    BlockActions,
+    InteractivityForm,
+    JobAction,
+    SlackJob,
+    SlackMessage,
+    SlashCommand,
+)
 from chalicelib.people.identity import require_admin
 from chalicelib.services import slack as s
 
@@ -329,8 +336,15 @@ def _admins_first_request(kind: Literal["command", "interactivity"]) -> Signed |
     return signed
 
 
-@slack.route("/slack/commands", methods=["POST"], content_types=FORM)
-@translating_errors
+@route(
+    slack,
+    "/slack/commands",
+    "POST",
+    "The /iam slash command (signed by Slack: X-Slack-Signature, X-Slack-Request-Timestamp)",
+    body=SlashCommand,
+    returns=SlackMessage,
+    consumes=FORM,
+)
 def slash_command() -> Response:
     """The `/iam` slash command."""
     signed = _admins_first_request("command")
@@ -342,8 +356,14 @@ def slash_command() -> Response:
         return _message(s.error_reply(s.escape(error.message)))
 
 
-@slack.route("/slack/interactivity", methods=["POST"], content_types=FORM)
-@translating_errors
+@route(
+    slack,
+    "/slack/interactivity",
+    "POST",
+    "Button clicks on /iam messages (signed by Slack); answered 200 with an empty body",
+    body=InteractivityForm,
+    consumes=FORM,
+)
 def interactivity() -> Response:
     """Button clicks on our messages (the offboarding confirmation)."""
     signed = _admins_first_request("interactivity")
