@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib import aws
+from chalicelib import aws, caches
 from chalicelib.config import settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
 from chalicelib.services import account
@@ -84,3 +84,13 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
         ssm=aws.ssm() if secrets else None,
         secret_parameters=secrets,
     )
+
+
+def reset() -> None:
+    """Forget everything this warm container keeps, as a cold start would (tests and benchmarks).
+
+    Settings, AWS clients, the static files and the OpenAPI document (`caches`), and the account facts
+    kept for a few minutes (`account`).
+    """
+    caches.reset()
+    account.forget()

@@ -9,6 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 
+from chalicelib import caches
 from chalicelib import models as m
 from chalicelib.api.http import json_response
 from chalicelib.config import settings
@@ -146,6 +147,7 @@ def _models() -> list[type[BaseModel]]:
     return list(found.values())
 
 
+@caches.register
 @functools.cache
 def document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route in `OPERATIONS`."""

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from chalice.app import Blueprint, Response
 
+from chalicelib import caches
+
 web = Blueprint(__name__)
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -46,6 +48,7 @@ _TYPES = {
 }
 
 
+@caches.register
 @functools.cache
 def _asset(name: str) -> str:
     """One file of `chalicelib/web/`, read on first use and kept for the warm container."""
