@@ -310,7 +310,7 @@ class SlackStandIn(BaseHTTPRequestHandler):
 def slack() -> Iterator[str]:
     SlackStandIn.received = []
     server = HTTPServer(("127.0.0.1", 0), SlackStandIn)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/services/T000/B000/secret"
     server.shutdown()
