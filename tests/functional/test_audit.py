@@ -12,11 +12,12 @@ from typing import Any, ClassVar
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from bench.audit import CallCounter, add_failing_users, add_healthy_users
+from bench.audit import add_failing_users, add_healthy_users
 from chalicelib import aws, wiring
 from chalicelib.api.audit import run_daily_audit
 from chalicelib.config import POLICIES_DIR, audit_stalled_after, settings
 from chalicelib.services.audit import Auditor
+from local.observe import recording_calls
 from tests.conftest import Api, CallLog
 from tests.credential_report import HEADER
 
@@ -273,18 +274,16 @@ def test_the_number_of_aws_calls_does_not_grow_with_healthy_users(aws_account: N
     iam.generate_credential_report()
     auditor = Auditor(iam, wiring.store(), settings(), stalled_after=timedelta(days=7))
 
-    small = CallCounter()
-    with small.attached(iam, dynamodb):
+    with recording_calls([iam, dynamodb]) as small:
         auditor.run()
     add_healthy_users(iam, 50, start=10)
-    large = CallCounter()
-    with large.attached(iam, dynamodb):
+    with recording_calls([iam, dynamodb]) as large:
         report = auditor.run()
 
     assert report.summary.users == 1 + 3 + 60
-    assert large.calls == small.calls
-    assert small.calls["iam:ListMFADevices"] == 3  # the failing console users, confirmed live
-    assert small.total < 25
+    assert large.counts() == small.counts()
+    assert small.counts()["iam:ListMFADevices"] == 3  # the failing console users, confirmed live
+    assert len(small) < 25
 
 
 # --- the schedule and Slack -------------------------------------------------------------------------
