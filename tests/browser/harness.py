@@ -16,12 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from moto import mock_aws
-
-from chalicelib import aws
-from chalicelib.config import settings
+from local.emulator import emulated_account
 from local.run import free_port
-from tests.conftest import ACCOUNT_ID, reset_caches
+from tests.support.accounts import prepare_emulator
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -71,17 +68,15 @@ class Stack:
 @contextmanager
 def serve_app() -> Iterator[Stack]:
     """The app served by the local gateway in a thread, with links pointing at it."""
-    from local.bootstrap import bootstrap
     from local.gateway import make_server
 
+    prepare_emulator()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     previous = os.environ.get("PUBLIC_BASE_URL")
     os.environ["PUBLIC_BASE_URL"] = base
-    reset_caches()
     try:
-        with mock_aws():
-            bootstrap(aws.iam(), aws.dynamodb(), settings(), ACCOUNT_ID)
+        with emulated_account():
             from app import app
 
             server = make_server(app, "127.0.0.1", port)
@@ -98,7 +93,6 @@ def serve_app() -> Iterator[Stack]:
             os.environ.pop("PUBLIC_BASE_URL", None)
         else:
             os.environ["PUBLIC_BASE_URL"] = previous
-        reset_caches()
 
 
 @contextmanager

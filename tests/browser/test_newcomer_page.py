@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import PHONE, Stack
-from tests.conftest import token_of
+from tests.support.api import token_of
 
 CONSOLE_URL = "https://123456789012.signin.aws.amazon.com/console"
 

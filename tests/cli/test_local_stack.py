@@ -12,7 +12,7 @@ import pytest
 
 from bench.load import call, local_stack
 from local.run import free_port
-from tests.cli.conftest import cli, run_cli
+from tests.support.cli import cli, run_cli
 
 
 @pytest.fixture(scope="module")

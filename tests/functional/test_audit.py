@@ -17,9 +17,9 @@ from chalicelib import aws, wiring
 from chalicelib.api.audit import run_daily_audit
 from chalicelib.config import POLICIES_DIR, audit_stalled_after, settings
 from chalicelib.services.audit import Auditor
-from local.observe import recording_calls
-from tests.conftest import Api, CallLog
+from local.observe import CallLog, recording_calls
 from tests.credential_report import HEADER
+from tests.support.api import Api
 
 START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -346,7 +346,7 @@ def test_the_scheduled_audit_stores_the_report_and_posts_counts_without_names(
 def test_deployed_the_webhook_is_read_from_a_secure_ssm_parameter(
     api: Api, clock: Clock, slack: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    aws.ssm.cache_clear()
+    wiring.reset()
     aws.ssm().put_parameter(Name="/iam-onboarding/slack-audit-webhook", Value=slack, Type="SecureString")
     monkeypatch.setenv("SLACK_AUDIT_WEBHOOK_PARAM", "/iam-onboarding/slack-audit-webhook")
 

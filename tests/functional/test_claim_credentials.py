@@ -13,8 +13,9 @@ from chalicelib.config import settings
 from chalicelib.services import passwords
 from chalicelib.services.bundles import claim_bundle
 from chalicelib.services.passwords import PasswordPolicy
-from tests.conftest import Api, CallLog, token_of
-from tests.faults import failing
+from local.observe import CallLog
+from tests.support.api import Api, token_of
+from tests.support.faults import failing
 
 
 def invite(api: Api, name: str = "alice") -> str:

@@ -8,7 +8,7 @@ import jsonschema
 from openapi_spec_validator import validate
 
 from app import app
-from tests.conftest import Api, token_of
+from tests.support.api import Api, token_of
 
 
 def served_routes() -> set[tuple[str, str]]:

@@ -14,11 +14,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import aws
+from chalicelib import wiring
 from chalicelib.api.slack import local_jobs
-from chalicelib.config import slack_settings
-from chalicelib.services import account
-from tests.conftest import Api, Reply
+from tests.support.api import Api, Reply
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ADMIN = "U0ADMIN"  # mapped to the bootstrap's IAM user `admin`, in `administrator`
@@ -183,14 +181,6 @@ class SlackClient:
         return self.stand_in.texts()
 
 
-def forget_slack_caches() -> None:
-    """Forget the Slack settings and secret, as a cold start would."""
-    slack_settings.cache_clear()
-    account.forget()
-    aws.ssm.cache_clear()
-    aws.lambda_.cache_clear()
-
-
 @pytest.fixture
 def stand_in() -> Iterator[SlackStandIn]:
     """Slack's side of `response_url`."""
@@ -209,7 +199,7 @@ def slack(api: Api, stand_in: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SLACK_APP_ID", APP)
     monkeypatch.delenv("SLACK_SIGNING_SECRET_PARAM", raising=False)
     monkeypatch.delenv("SLACK_WORKER_FUNCTION", raising=False)
-    forget_slack_caches()
+    wiring.reset()
     yield SlackClient(api, stand_in)
     local_jobs.drain()
-    forget_slack_caches()
+    wiring.reset()

@@ -13,9 +13,9 @@ import segno
 
 from chalicelib import aws, wiring
 from chalicelib.config import settings
-from chalicelib.services import account
-from tests.conftest import Api, CallLog, token_of
+from local.observe import CallLog
 from tests.functional.mfa.support import Clock, codes, enroll, enrollment_token, start
+from tests.support.api import Api, token_of
 
 SERIAL = re.compile(r"arn:aws:iam::123456789012:mfa/alice-[0-9a-f]{8}")
 
@@ -68,7 +68,7 @@ def test_the_device_name_starts_with_the_user_name_and_lives_at_the_root_path(
 
 def test_the_label_names_the_account_alias_when_the_account_has_one(api: Api, clock: Clock) -> None:
     aws.iam().create_account_alias(AccountAlias="example-team")
-    account.forget()
+    wiring.reset()
 
     body = start(api, enrollment_token(api))
 
