@@ -6,11 +6,8 @@ Shared by the browser tests' fixtures and by `make screenshots`.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +16,7 @@ from typing import Any
 from local.emulator import emulated_account
 from local.run import free_port
 from tests.support.accounts import prepare_emulator
+from tests.support.api import over_http
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,16 +40,9 @@ class Stack:
 
     def call(self, method: str, path: str, body: Any = None, *, admin: bool = False) -> tuple[int, Any]:
         """One HTTP request to the running app; the admin's dev identity when `admin`."""
-        headers = {"Content-Type": "application/json"}
-        if admin:
-            headers |= {"X-Dev-Caller": "admin", "X-Dev-Mfa": "true"}
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, headers=headers, method=method)  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+        headers = {"X-Dev-Caller": "admin", "X-Dev-Mfa": "true"} if admin else {}
+        reply = over_http(self.base, method, path, body, headers=headers)
+        return reply.status, reply.body
 
     def new_user(self, prefix: str = "newcomer") -> dict[str, Any]:
         """A freshly created developer, as `POST /admin/users` answered."""
