@@ -10,8 +10,6 @@ rows, not absolutes.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import statistics
 import time
@@ -26,6 +24,7 @@ from urllib.parse import urlencode
 from bench._harness import Row, invoke, reply
 from local.emulator import emulated_account
 from local.observe import recording_calls
+from local.slack import slack_signature
 
 RUNS = 15
 GROUPS = ["developer", "administrator"]
@@ -80,7 +79,7 @@ MINIMUM: dict[str, tuple[int, str]] = {
 
 
 def _signed(text: str, n: int) -> tuple[str, dict[str, str]]:
-    """A `/iam <text>` form body and the headers Slack signs it with (v0 HMAC-SHA256)."""
+    """A `/iam <text>` form body and the headers Slack signs it with."""
     body = urlencode(
         {
             "team_id": SLACK_TEAM,
@@ -92,12 +91,9 @@ def _signed(text: str, n: int) -> tuple[str, dict[str, str]]:
             "response_url": "https://hooks.slack.com/commands/T0/1/bench",
         }
     )
-    ts = str(int(time.time()))
-    digest = hmac.new(SLACK_SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": f"v0={digest}",
+        **slack_signature(body.encode(), SLACK_SECRET),
     }
     return body, headers
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
 import time
@@ -16,6 +14,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.api.slack import local_jobs
+from local.slack import slack_signature
 from tests.support.api import Api, Reply
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -32,10 +31,8 @@ def shown(text: str) -> str:
 
 
 def signed_headers(body: bytes, *, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
-    """The headers Slack sends: `v0=` HMAC-SHA256 of `v0:<timestamp>:<raw body>` under the signing secret."""
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
-    return {"content-type": FORM, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+    """The headers Slack sends with a form body it signed under `secret` at `timestamp` (default: now)."""
+    return {"content-type": FORM, **slack_signature(body, secret, timestamp)}
 
 
 def signed_job(body: bytes, *, kind: str = "command", age: int = 0, secret: str = SECRET) -> dict[str, Any]:
