@@ -484,7 +484,7 @@ def test_an_expired_enrollment_link_says_to_ask_for_a_new_mfa_link(stack: Stack,
     )
 
 
-# Nobody gets stuck (issue 16): on a phone, wrong codes and a reload must not strand the newcomer.
+# Nobody gets stuck: on a phone, wrong codes and a reload must not strand the newcomer.
 
 
 def in_view(page: Page, selector: str) -> bool:
