@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from local.observe import CallLog
+from local.emulator import emulated_account
+from local.observe import CallLog, recording_calls
 from tests.support.accounts import prepare_emulator
 from tests.support.api import Api
 
@@ -29,8 +30,6 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def aws_account() -> Iterator[None]:
     """A fresh emulated account, bootstrapped exactly as `make run` does."""
-    from local.emulator import emulated_account
-
     with emulated_account():
         yield
 
@@ -44,8 +43,6 @@ def api(aws_account: None) -> Api:
 @pytest.fixture
 def aws_calls(aws_account: None) -> Iterator[CallLog]:
     """Record the AWS calls the code under test makes (moto does not keep every parameter)."""
-    from local.observe import recording_calls
-
     with recording_calls() as log:
         yield log
 
