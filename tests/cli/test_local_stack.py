@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pyotp
 import pytest
 
-from bench.load import local_stack
 from local.run import free_port
+from local.stack import local_stack
 from tests.support.api import over_http
 from tests.support.cli import cli, run_cli
 

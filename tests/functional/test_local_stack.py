@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 import pytest
 
-from bench.load import local_stack
 from local.run import free_port
+from local.stack import local_stack
 from tests.support.api import over_http
 
 ROOT = Path(__file__).resolve().parents[2]
