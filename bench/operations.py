@@ -261,7 +261,6 @@ def round_trips() -> RoundTrips:
     from chalicelib import aws
     from local.gate import ResourcePolicyGate
     from local.gateway import CallerDirectory, DevGateway
-    from local.observe import observing_calls
 
     with emulated_account():
         iam, sts = boto3.client("iam"), boto3.client("sts")
@@ -271,11 +270,10 @@ def round_trips() -> RoundTrips:
             app, config, ResourcePolicyGate.from_file(account_id=callers.account_id), callers
         )
         headers = {"content-type": "application/json", "X-Dev-Caller": "admin", "X-Dev-Mfa": "true"}
-        lookups: list[str] = []
         trips = []
         with (
             _slowed([aws.iam(), aws.dynamodb(), aws.sts(), iam, sts], LATENCY_S),
-            observing_calls(lambda model, _: lookups.append(model.name), [iam, sts]),
+            recording_calls([iam, sts]) as lookups,
         ):
             for i in range(ROUND_TRIP_RUNS):
                 body = json.dumps({"user_name": f"trips{i:02d}", "groups": GROUPS}).encode()
