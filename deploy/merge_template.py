@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from chalicelib.services.store import table_definition
+from chalicelib.state import table_definition
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCE_POLICY_FILE = ROOT / "policies" / "api-gateway.json"

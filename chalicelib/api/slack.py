@@ -33,10 +33,10 @@ from chalicelib.errors import (
     ProductError,
     SlackNotConfigured,
 )
+from chalicelib.models.records import Actor
 from chalicelib.models.slack import BlockActions, JobAction, SlackJob, SlackMessage, SlashCommand
+from chalicelib.people.identity import require_admin
 from chalicelib.services import slack as s
-from chalicelib.services.identity import require_admin
-from chalicelib.services.users import Actor
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +136,9 @@ def _work(
 ) -> SlackMessage:
     name = work.user_name or ""
     if work.action is JobAction.ONBOARD:
-        return s.created_reply(wiring.provisioner().create_user(name, list(work.groups), actor))
+        return s.created_reply(wiring.creation().create_user(name, list(work.groups), actor))
     if work.action is JobAction.RESET_MFA:
-        removed, link = wiring.mfa().reset(name, actor)
+        removed, link = wiring.mfa_admin().reset(name, actor)
         return s.mfa_reset_reply(name, removed, link)
     if work.action is JobAction.OFFBOARD:
 
@@ -150,7 +150,7 @@ def _work(
             except Exception:
                 log.warning("could not post the progress of Slack job offboard", exc_info=True)
 
-        return s.offboarded_reply(wiring.provisioner().offboard(name, actor, dry_run=False, started=started))
+        return s.offboarded_reply(wiring.offboarding().offboard(name, actor, started=started))
     if work.action is JobAction.OFFBOARD_CANCELLED:
         return s.reply(f"Offboarding of *{name}* cancelled; nothing was changed.", replace_original=True)
     if work.action is JobAction.AUDIT:
@@ -299,9 +299,9 @@ def _answer(signed: Signed) -> SlackMessage:
 
     name = s.user_name_arg(s.expect_args(parsed, slash, 1)[0])
     if parsed.name == "status":
-        return s.status_reply(wiring.provisioner().describe_user(name))
+        return s.status_reply(wiring.directory().describe_user(name))
     # offboard: only ask here (the user must exist); the confirming click does it.
-    return s.offboard_prompt(wiring.provisioner().describe_user(name))
+    return s.offboard_prompt(wiring.directory().describe_user(name))
 
 
 def _message(message: SlackMessage) -> Response:

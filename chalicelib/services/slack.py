@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from chalicelib.audit.summary import summary_text
 from chalicelib.errors import ForeignSlackApp, InvalidRequest, InvalidSlackSignature
 from chalicelib.models import USER_NAME_PATTERN, CreatedUser, Link, Removed, UserDetail
 from chalicelib.models.audit import AuditReport
@@ -367,8 +368,6 @@ def audit_reply(report: AuditReport) -> SlackMessage:
 
     Unlike the daily summary for a channel, this goes to one allow-listed admin, so it names resources.
     """
-    from chalicelib.services.audit import summary_text  # the checks load only when an audit runs
-
     lines = [escape(summary_text(report))]
     for finding in report.findings[:AUDIT_FINDINGS_SHOWN]:
         lines.append(

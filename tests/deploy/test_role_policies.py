@@ -285,18 +285,18 @@ def test_the_scanner_sees_the_client_type_of_every_getter(code: CodeIndex) -> No
 
 
 def test_scanner_finds_a_client_method_passed_to_partial(code: CodeIndex) -> None:
-    found = code.operations(["chalicelib.services.users.Provisioner.offboard"])
-    assert "chalicelib.services.users.Provisioner._remove" in found["iam:DeleteAccessKey"]
+    found = code.operations(["chalicelib.people.offboarding.Offboarding.offboard"])
+    assert "chalicelib.people.offboarding.Offboarding._remove" in found["iam:DeactivateMFADevice"]
 
 
 def test_scanner_resolves_a_paginator_named_by_a_variable(code: CodeIndex) -> None:
-    found = code.operations(["chalicelib.services.users.Provisioner._inventory"])
+    found = code.operations(["chalicelib.people.offboarding.Offboarding.inventory"])
     assert {"iam:ListAccessKeys", "iam:ListSSHPublicKeys", "iam:ListAttachedUserPolicies"} <= set(found)
 
 
 def test_scanner_tells_a_store_method_from_an_iam_operation_of_the_same_name(code: CodeIndex) -> None:
-    assert set(code.operations(["chalicelib.services.store.StateStore.get_user"])) >= {"dynamodb:GetItem"}
-    assert "iam:GetUser" not in code.operations(["chalicelib.services.store.StateStore.get_user"])
+    assert set(code.operations(["chalicelib.state.users.UserItems.get_user"])) >= {"dynamodb:GetItem"}
+    assert "iam:GetUser" not in code.operations(["chalicelib.state.users.UserItems.get_user"])
 
 
 def test_scanner_follows_a_route_through_wiring_to_the_service(code: CodeIndex) -> None:

@@ -10,9 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 import chalicelib
-from chalicelib import aws, caches, wiring
+from chalicelib import account, aws, caches, wiring
 from chalicelib.config import settings, slack_settings
-from chalicelib.services import account
 
 
 @pytest.fixture(autouse=True)

@@ -7,17 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib import wiring
-from chalicelib.services.store import Conflict, LinkRecord
+from chalicelib.models.records import LinkKind, LinkRecord
+from chalicelib.state import Conflict
 
 NOW = datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC)
 
 
 def put_link(attempts: int = 0, serial: str | None = None) -> None:
     store = wiring.store()
-    extra = {"serial_number": serial} if serial else {}
-    link = LinkRecord(
-        "id", "enrollment", "alice", int((NOW + timedelta(hours=1)).timestamp()), None, None, attempts, extra
-    )
+    expires = int((NOW + timedelta(hours=1)).timestamp())
+    link = LinkRecord("id", LinkKind.ENROLLMENT, "alice", expires, None, None, attempts, serial)
     store.transact([store.link_put(link)])
 
 
@@ -52,7 +51,7 @@ def test_a_pending_device_replaces_only_the_device_the_caller_saw(aws_account: N
 
     link = store.get_link("id")
     assert link is not None
-    assert (link.extra["serial_number"], link.sealed) == ("second", b"x")
+    assert (link.pending_serial, link.sealed) == ("second", b"x")
 
 
 def test_a_first_pending_device_needs_a_link_without_one(aws_account: None) -> None:

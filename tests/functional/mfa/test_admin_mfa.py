@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from chalicelib import aws, wiring
-from chalicelib.services.users import Actor
+from chalicelib.models.records import Actor
 from local.observe import CallLog
 from tests.functional.mfa.support import Clock, enroll, enrollment_token, start
 from tests.support.api import Api, token_of
@@ -188,8 +188,8 @@ def test_the_service_verbs_other_channels_call_work_without_http(api: Api, clock
     create(api)
     slack = Actor(id="U123", channel="slack")
 
-    link = wiring.mfa().issue_enrollment("alice", slack)
-    removed, fresh = wiring.mfa().reset("alice", slack)
+    link = wiring.mfa_admin().issue_enrollment("alice", slack)
+    removed, fresh = wiring.mfa_admin().reset("alice", slack)
 
     assert ENROLL_URL.fullmatch(link.url) and ENROLL_URL.fullmatch(fresh.url)
     assert removed == []

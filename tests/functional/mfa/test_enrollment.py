@@ -11,7 +11,7 @@ import pyotp
 import pytest
 import segno
 
-from chalicelib import aws, wiring
+from chalicelib import aws, aws_errors, wiring
 from chalicelib.config import settings
 from local.observe import CallLog
 from tests.functional.mfa.support import Clock, codes, enroll, enrollment_token, start
@@ -226,7 +226,7 @@ def test_a_start_that_loses_a_race_with_another_start_removes_its_own_device(api
 
     def start_elsewhere_first(**_: Any) -> None:
         aws.iam().meta.events.unregister("before-call.iam.CreateVirtualMFADevice", start_elsewhere_first)
-        winner["serial"] = wiring.mfa().start(token).serial_number
+        winner["serial"] = wiring.enrollment().start(token).serial_number
 
     aws.iam().meta.events.register("before-call.iam.CreateVirtualMFADevice", start_elsewhere_first)
     reply = api.call("POST", "/onboarding/mfa", {"token": token})
@@ -371,7 +371,7 @@ def test_an_mfa_device_quota_is_a_clear_conflict(
 def test_iam_still_settling_is_retried(
     api: Api, clock: Clock, aws_error: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aws.time, "sleep", lambda _: None)
+    monkeypatch.setattr(aws_errors.time, "sleep", lambda _: None)
     token = enrollment_token(api)
     secret = start(api, token)["secret"]
     aws_error("EnableMFADevice", "EntityTemporarilyUnmodifiable", times=2, status=409)
@@ -385,7 +385,7 @@ def test_iam_still_settling_is_retried(
 def test_iam_settling_for_too_long_is_a_try_again_later(
     api: Api, clock: Clock, aws_error: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aws.time, "sleep", lambda _: None)
+    monkeypatch.setattr(aws_errors.time, "sleep", lambda _: None)
     token = enrollment_token(api)
     secret = start(api, token)["secret"]
     aws_error("EnableMFADevice", "EntityTemporarilyUnmodifiable", times=4, status=409)

@@ -11,8 +11,8 @@ import pytest
 
 from chalicelib import aws, wiring
 from chalicelib.api.slack import run_job
+from chalicelib.models.records import Actor
 from chalicelib.models.slack import SlackJob, SlackMessage
-from chalicelib.services.users import Actor
 from tests.support.api import token_of
 from tests.support.slack import ACTOR, STRANGER, SlackClient, signed_headers, signed_job
 
@@ -20,7 +20,7 @@ ENROLL_LINK = re.compile(r"http://127\.0\.0\.1:8000/enroll#[A-Za-z0-9_-]{43,}")
 
 
 def make_user(name: str = "alice") -> str:
-    return wiring.provisioner().create_user(name, ["developer"], Actor("tester", "rest")).bundle.url
+    return wiring.creation().create_user(name, ["developer"], Actor("tester", "rest")).bundle.url
 
 
 def managed_users() -> list[str]:

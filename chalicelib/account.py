@@ -1,0 +1,67 @@
+"""Per-account facts (password policy, alias, console URL), and the TTL cache warm containers keep them in."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from chalicelib.aws_errors import error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_iam.type_defs import PasswordPolicyTypeDef
+
+# Long enough to take these calls off nearly every request, short enough that a policy change applies
+# within minutes without a redeploy.
+CACHE_SECONDS = 300.0
+
+_cache: dict[str, tuple[float, object]] = {}
+_lock = threading.Lock()
+
+
+def cached[T](key: str, load: Callable[[], T]) -> T:
+    """`load()`, remembered under `key` for `CACHE_SECONDS`; a failure is not remembered."""
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]  # type: ignore[return-value]
+    value = load()
+    with _lock:
+        _cache[key] = (now, value)
+    return value
+
+
+def forget() -> None:
+    """Drop every cached fact (tests, or after changing the account)."""
+    with _lock:
+        _cache.clear()
+
+
+def read_password_policy(iam: IAMClient) -> PasswordPolicyTypeDef | None:
+    """The account password policy as IAM states it, or None when the account has none (uncached)."""
+    try:
+        return iam.get_account_password_policy()["PasswordPolicy"]
+    except ClientError as error:
+        if error_code(error) == "NoSuchEntity":
+            return None
+        raise
+
+
+def account_alias(iam: IAMClient) -> str | None:
+    """The account alias, if the account has one."""
+    return cached("alias", lambda: next(iter(iam.list_account_aliases()["AccountAliases"]), None))
+
+
+def account_id_from_arn(arn: str) -> str:
+    """The 12-digit account id inside an ARN."""
+    return arn.split(":")[4]
+
+
+def console_url(account_id: str, alias: str | None) -> str:
+    """The console sign-in URL, by alias when there is one."""
+    return f"https://{alias or account_id}.signin.aws.amazon.com/console"

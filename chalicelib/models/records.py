@@ -1,0 +1,72 @@
+"""What the service stores and who acts: plain records, free of storage and of the framework.
+
+The state table (`chalicelib/state/`) reads and writes these; the audit checks read them too, so they
+live below both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+def rfc3339(moment: datetime) -> str:
+    """RFC 3339 UTC with a `Z`, to the second."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked for an admin action, and through which channel (`rest`, `slack`, `schedule`)."""
+
+    id: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """What the service remembers of a managed user beyond IAM."""
+
+    user_name: str
+    arn: str
+    created_at: str
+    state: str
+    bundle_id: str | None = None
+    enrollment_id: str | None = None
+
+
+class LinkKind(StrEnum):
+    """What a one-time link hands out."""
+
+    CREDENTIALS = "credentials"
+    ENROLLMENT = "enrollment"
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    """A one-time link as stored: never the token, never the secret in clear.
+
+    `pending_serial` is the virtual MFA device an enrollment link is waiting to enable, once started.
+    """
+
+    link_id: str
+    kind: LinkKind
+    user_name: str
+    expires_at: int
+    sealed: bytes | None = None
+    claimed_at: str | None = None
+    attempts: int = 0
+    pending_serial: str | None = None
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    """One admin action: who, what, whom, when, channel, and how it ended."""
+
+    actor: str
+    action: str
+    target: str
+    channel: str
+    outcome: str
+    at: datetime

@@ -1,0 +1,86 @@
+"""Items that make something happen once: locks held while one request acts, and requests already seen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from chalicelib.aws_errors import error_code
+from chalicelib.state.table import Table, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+
+class OnceItems(Table):
+    """Locks (`kind` / key, with a holder and an expiry) and once-only keys."""
+
+    def lock_put(
+        self, kind: str, key: str, holder: str, now: datetime, until: datetime
+    ) -> TransactWriteItemTypeDef:
+        """A put that takes the lock `kind`/`key` for `holder` until `until`, unless another holds it.
+
+        A lock whose holder died is free again after `until` (the table's TTL removes it lazily).
+        """
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(
+                    {"pk": kind, "sk": key, "holder": holder, "expires_at": int(until.timestamp())}
+                ),
+                "ConditionExpression": "attribute_not_exists(pk) OR expires_at <= :now",
+                "ExpressionAttributeValues": to_item({":now": int(now.timestamp())}),
+            }
+        }
+
+    def lock_free(self, kind: str, key: str, now: datetime) -> TransactWriteItemTypeDef:
+        """A write, in a transaction, that fails while somebody holds the lock `kind`/`key`.
+
+        A delete (of a lock that expired, or of nothing) rather than a ConditionCheck: IAM authorizes a
+        ConditionCheck as `dynamodb:ConditionCheckItem`, which the service roles need not have.
+        """
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": self._key(kind, key),
+                "ConditionExpression": "attribute_not_exists(pk) OR expires_at <= :now",
+                "ExpressionAttributeValues": to_item({":now": int(now.timestamp())}),
+            }
+        }
+
+    def lock_delete(self, kind: str, key: str) -> TransactWriteItemTypeDef:
+        """A delete of the lock `kind`/`key`, in the transaction that finishes what its holder did."""
+        return self._delete(kind, key)
+
+    def release(self, kind: str, key: str, holder: str) -> None:
+        """Give the lock `kind`/`key` back, if `holder` still holds it."""
+        try:
+            self._db.delete_item(
+                TableName=self._table,
+                Key=self._key(kind, key),
+                ConditionExpression="holder = :holder",
+                ExpressionAttributeValues=to_item({":holder": holder}),
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+
+    def first_time(self, kind: str, key: str, expires_at: datetime) -> bool:
+        """Record `key` of `kind` as seen; False when it was seen already (a retry or a replay).
+
+        A conditional put decides, so of any number of concurrent deliveries exactly one is first.
+        `expires_at` lets the table's TTL forget the key.
+        """
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=to_item({"pk": kind, "sk": key, "expires_at": int(expires_at.timestamp())}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
