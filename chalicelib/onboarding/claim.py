@@ -11,7 +11,7 @@ from chalicelib.config import Settings
 from chalicelib.errors import LinkExpired
 from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
 from chalicelib.models.records import LinkKind
-from chalicelib.onboarding import links, sealing
+from chalicelib.onboarding import devices, links, sealing
 from chalicelib.state import Conflict, StateStore
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def claim_bundle(
     except Conflict as error:  # another claim won, or an admin killed the link meanwhile
         raise LinkExpired() from error
     # Only now is the older enrollment dead for sure: its pending device may go.
-    links.delete_pending_device(iam, links.pending_serial(replaced))
+    devices.delete_pending_device(iam, links.pending_serial(replaced))
     return ClaimedCredentials(
         user_name=record.user_name,
         password=password,

@@ -7,14 +7,13 @@ the table yields no seed; it is destroyed when the enrollment succeeds, is spent
 from __future__ import annotations
 
 import contextlib
-import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 
 from botocore.exceptions import ClientError
 
 from chalicelib import account
-from chalicelib.aws_errors import error_code, retry_eventual, step_error
+from chalicelib.aws_errors import error_code, retry_eventual
 from chalicelib.errors import (
     EnrollmentConflict,
     EnrollmentNotStarted,
@@ -22,30 +21,17 @@ from chalicelib.errors import (
     InvalidRequest,
     LinkExpired,
     MfaAlreadyEnabled,
-    MfaDeviceLimit,
     ProductError,
 )
 from chalicelib.models import OnboardingState
 from chalicelib.models.mfa import MfaStart, MfaVerified
 from chalicelib.models.records import LinkKind, LinkRecord, TrailEntry
-from chalicelib.onboarding import sealing, totp
-from chalicelib.onboarding.links import delete_pending_device, pending_serial
+from chalicelib.onboarding import devices, sealing, totp
+from chalicelib.onboarding.links import pending_serial
 from chalicelib.service import Service
 from chalicelib.state import Conflict
 
-log = logging.getLogger(__name__)
-
 MAX_ATTEMPTS = 5
-
-
-def mfa_step_error(action: str, step: str, error: ClientError, after: str) -> ProductError:
-    """The product error for an IAM error of an MFA step; `after` says what the person should do."""
-    if error_code(error) == "LimitExceeded":
-        return MfaDeviceLimit(
-            "IAM allows no more MFA devices here (at most 8 per user, and an account quota); "
-            "ask your admin to remove one that is not used."
-        )
-    return step_error(action, step, error, outcome=after)
 
 
 class Enrollment(Service):
@@ -59,7 +45,7 @@ class Enrollment(Service):
             f_record = pool.submit(self._store.get_user, link.user_name)
             f_alias = pool.submit(account.account_alias, self._iam)
             # A restart replaces the pending device: deleting it first leaves no orphan behind.
-            f_old = pool.submit(self._delete_device, previous) if previous else None
+            f_old = pool.submit(devices.replace_pending_device, self._iam, previous) if previous else None
         record = f_record.result()
         if f_old is not None:
             f_old.result()
@@ -75,14 +61,14 @@ class Enrollment(Service):
         except ClientError as error:
             if error_code(error) == "EntityAlreadyExists":
                 raise EnrollmentConflict("A device of that name exists already; start again.") from error
-            raise mfa_step_error(
+            raise devices.mfa_step_error(
                 action, "CreateVirtualMFADevice", error, "Nothing changed; start again."
             ) from error
         serial = device["VirtualMFADevice"]["SerialNumber"]
         try:
             secret = totp.seed_text(device["VirtualMFADevice"]["Base32StringSeed"])
         except ValueError:
-            delete_pending_device(self._iam, serial)
+            devices.delete_pending_device(self._iam, serial)
             raise
 
         try:
@@ -95,7 +81,7 @@ class Enrollment(Service):
                 max_attempts=MAX_ATTEMPTS,
             )
         except Conflict as error:
-            delete_pending_device(self._iam, serial)
+            devices.delete_pending_device(self._iam, serial)
             now_link = self._store.get_link(link.link_id)
             if now_link is not None and self._usable(now_link):
                 raise EnrollmentConflict(
@@ -104,8 +90,10 @@ class Enrollment(Service):
                 ) from error
             raise LinkExpired() from error
         except ClientError as error:
-            delete_pending_device(self._iam, serial)
-            raise mfa_step_error(action, "StateWrite", error, "Nothing changed; start again.") from error
+            devices.delete_pending_device(self._iam, serial)
+            raise devices.mfa_step_error(
+                action, "StateWrite", error, "Nothing changed; start again."
+            ) from error
 
         holder = f"{record.user_name}@{f_alias.result() or account.account_id_from_arn(record.arn)}"
         uri = totp.provisioning_uri(secret, holder)
@@ -132,7 +120,7 @@ class Enrollment(Service):
         except Conflict as error:
             # The link died while the codes were checked (an admin reissued, reset, sent a new link or
             # offboarded): the device it enabled must not outlive it.
-            self._disable_quietly(link.user_name, serial)
+            devices.disable_quietly(self._iam, link.user_name, serial)
             raise LinkExpired() from error
         except ClientError as error:
             raise self._undo_enable(link, serial, error) from error
@@ -159,7 +147,7 @@ class Enrollment(Service):
                 raise EnrollmentConflict(
                     "The device was replaced by a newer start of enrollment; use the newest QR code."
                 ) from error
-            raise mfa_step_error(
+            raise devices.mfa_step_error(
                 "Enabling the MFA device",
                 "EnableMFADevice",
                 error,
@@ -177,7 +165,7 @@ class Enrollment(Service):
             after = "Your device may be enabled already: sign in with your password and a code."
         else:
             after = "Nothing changed; try the next two codes."
-        return mfa_step_error("Enabling the MFA device", "StateWrite", error, after)
+        return devices.mfa_step_error("Enabling the MFA device", "StateWrite", error, after)
 
     def _spend(self, link: LinkRecord) -> None:
         self._store.transact(
@@ -241,23 +229,4 @@ class Enrollment(Service):
     def _discard(self, link: LinkRecord) -> None:
         """Destroy a dead enrollment: the link (with its sealed seed) first, then its pending device."""
         self._store.transact([self._store.link_delete(link.link_id)])
-        delete_pending_device(self._iam, pending_serial(link))
-
-    def _delete_device(self, serial: str) -> None:
-        try:
-            retry_eventual(self._iam.delete_virtual_mfa_device, SerialNumber=serial)
-        except ClientError as error:
-            if error_code(error) != "NoSuchEntity":
-                raise mfa_step_error(
-                    "Replacing the pending MFA device", "DeleteVirtualMFADevice", error, "Try again."
-                ) from error
-
-    def _disable_quietly(self, user_name: str, serial: str) -> None:
-        """Deactivate and delete a device enabled for a link that is dead (best effort, logged)."""
-        try:
-            retry_eventual(self._iam.deactivate_mfa_device, UserName=user_name, SerialNumber=serial)
-        except ClientError as error:
-            if error_code(error) != "NoSuchEntity":
-                log.error("could not deactivate MFA device %s of a dead enrollment", serial)
-                return
-        delete_pending_device(self._iam, serial)
+        devices.delete_pending_device(self._iam, pending_serial(link))

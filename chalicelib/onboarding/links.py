@@ -1,20 +1,16 @@
 """The one-time links a newcomer holds: how they are issued, killed, and what an enrollment left pending.
 
 A credential link carries the first password sealed under its token; an enrollment link carries, once
-started, the pending virtual device (`LinkRecord.pending_serial`) and its seed, sealed the same way.
+started, the pending virtual device (`LinkRecord.pending_serial`, see `devices.py`) and its seed, sealed
+the same way.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
-from chalicelib.aws_errors import error_code, retry_eventual
 from chalicelib.config import Settings
 from chalicelib.models import Link
 from chalicelib.models.records import LinkKind, LinkRecord, UserRecord
@@ -23,9 +19,6 @@ from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-    from mypy_boto3_iam import IAMClient
-
-log = logging.getLogger(__name__)
 
 # The page of each kind of link; the token goes in the fragment, which browsers never send.
 _PAGE = {LinkKind.CREDENTIALS: "onboard", LinkKind.ENROLLMENT: "enroll"}
@@ -88,31 +81,3 @@ def enrollment_of(store: StateStore, record: UserRecord | None) -> LinkRecord | 
 def pending_serial(link: LinkRecord | None) -> str | None:
     """The serial of the device an enrollment link is waiting to enable, if enrollment was started."""
     return link.pending_serial if link else None
-
-
-def unassigned_devices_of(iam: IAMClient, user_name: str) -> list[str]:
-    """Unassigned virtual devices named the way enrollment names `user_name`'s devices.
-
-    A reset or an offboarding that stopped between deactivating a device and deleting it leaves one such
-    device, which no longer shows among the user's devices: this is how running it again finds it.
-    """
-    ours = re.compile(rf"mfa/{re.escape(user_name)}-[0-9a-f]{{8}}")
-    pages = iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Unassigned")
-    serials = [str(d["SerialNumber"]) for page in pages for d in page["VirtualMFADevices"]]
-    return [s for s in serials if ours.fullmatch(s.split(":", 5)[-1])]
-
-
-def delete_pending_device(iam: IAMClient, serial: str | None) -> None:
-    """Delete the unassigned device a dead enrollment was waiting to enable, so that none is left orphaned.
-
-    Best effort: a device left behind is reported by the daily audit, and the caller's answer must not
-    depend on it. A device enabled meanwhile is not deleted (IAM refuses while it is assigned).
-    """
-    if serial:
-        try:
-            retry_eventual(iam.delete_virtual_mfa_device, SerialNumber=serial)
-        except ClientError as error:
-            if error_code(error) != "NoSuchEntity":
-                log.warning("could not delete pending MFA device %s (%s)", serial, error_code(error))
-        except Exception as error:
-            log.warning("could not delete pending MFA device %s (%s)", serial, type(error).__name__)

@@ -13,7 +13,7 @@ from botocore.parsers import ResponseParserError
 from chalicelib.aws_errors import error_code
 from chalicelib.models import Removed
 from chalicelib.models.records import UserRecord
-from chalicelib.onboarding import links
+from chalicelib.onboarding import devices, links
 from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def attached(
     with ThreadPoolExecutor(max_workers=len(kinds) + 3) as pool:
         f_profile = pool.submit(_login_profile, iam, name)
         f_mfa = pool.submit(_mfa_devices, iam, name)
-        f_unassigned = pool.submit(links.unassigned_devices_of, iam, name)
+        f_unassigned = pool.submit(devices.unassigned_devices_of, iam, name)
         f_kinds = {kind.field: pool.submit(kind.listing) for kind in kinds}
     assigned = f_mfa.result()
     # The pending enrollment device, and any device a stopped offboarding deactivated but did not delete.

@@ -13,7 +13,7 @@ from chalicelib.aws_errors import error_code, retry_eventual, step_error
 from chalicelib.errors import MfaAlreadyEnabled
 from chalicelib.models import Link, OnboardingState
 from chalicelib.models.records import Actor, LinkKind, LinkRecord, UserRecord
-from chalicelib.onboarding import links
+from chalicelib.onboarding import devices, links
 from chalicelib.people.managed import find_managed_user, record_writes
 from chalicelib.service import Service
 from chalicelib.trail import recorded
@@ -49,7 +49,7 @@ class MfaAdmin(Service):
         name = user["UserName"]
         with ThreadPoolExecutor(max_workers=3) as pool:
             f_assigned = pool.submit(self._iam.list_mfa_devices, UserName=name)
-            f_unassigned = pool.submit(links.unassigned_devices_of, self._iam, name)
+            f_unassigned = pool.submit(devices.unassigned_devices_of, self._iam, name)
             f_previous = pool.submit(links.enrollment_of, self._store, record)
         assigned = [d["SerialNumber"] for d in f_assigned.result()["MFADevices"]]
         previous = f_previous.result()
@@ -108,7 +108,7 @@ class MfaAdmin(Service):
         The older credential link dies too: an admin acting on a user's MFA decides which link is live,
         and a leaked credential link would otherwise hand out a fresh enrollment of its own.
         """
-        links.delete_pending_device(self._iam, links.pending_serial(previous))
+        devices.delete_pending_device(self._iam, links.pending_serial(previous))
         enrollment = links.issue(LinkKind.ENROLLMENT, user["UserName"], self._settings, self._clock())
         writes = [
             self._store.link_put(enrollment.record),

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from chalicelib.aws_errors import error_code, retry_eventual, step_error
 from chalicelib.models import Link, OnboardingState
 from chalicelib.models.records import Actor, LinkKind
-from chalicelib.onboarding import links
+from chalicelib.onboarding import devices, links
 from chalicelib.people.managed import find_managed_user, record_writes
 from chalicelib.people.passwords import generate_password, password_policy
 from chalicelib.service import Service
@@ -58,7 +58,7 @@ class Reissue(Service):
                 outcome="The password was changed already, so the previous link no longer works. "
                 "Run it again.",
             ) from error
-        links.delete_pending_device(self._iam, links.pending_serial(enrollment))
+        devices.delete_pending_device(self._iam, links.pending_serial(enrollment))
         return bundle.link(self._settings)
 
     def _change_password(self, action: str, name: str, password: str) -> None:

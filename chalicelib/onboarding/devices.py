@@ -1,0 +1,77 @@
+"""The virtual MFA devices enrollment makes: finding ours, deleting a pending one, and IAM's refusals."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from chalicelib.aws_errors import error_code, retry_eventual, step_error
+from chalicelib.errors import MfaDeviceLimit, ProductError
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+log = logging.getLogger(__name__)
+
+
+def mfa_step_error(action: str, step: str, error: ClientError, after: str) -> ProductError:
+    """The product error for an IAM error of an MFA step; `after` says what the person should do."""
+    if error_code(error) == "LimitExceeded":
+        return MfaDeviceLimit(
+            "IAM allows no more MFA devices here (at most 8 per user, and an account quota); "
+            "ask your admin to remove one that is not used."
+        )
+    return step_error(action, step, error, outcome=after)
+
+
+def unassigned_devices_of(iam: IAMClient, user_name: str) -> list[str]:
+    """Unassigned virtual devices named the way enrollment names `user_name`'s devices.
+
+    A reset or an offboarding that stopped between deactivating a device and deleting it leaves one such
+    device, which no longer shows among the user's devices: this is how running it again finds it.
+    """
+    ours = re.compile(rf"mfa/{re.escape(user_name)}-[0-9a-f]{{8}}")
+    pages = iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Unassigned")
+    serials = [str(d["SerialNumber"]) for page in pages for d in page["VirtualMFADevices"]]
+    return [s for s in serials if ours.fullmatch(s.split(":", 5)[-1])]
+
+
+def delete_pending_device(iam: IAMClient, serial: str | None) -> None:
+    """Delete the unassigned device a dead enrollment was waiting to enable, so that none is left orphaned.
+
+    Best effort: a device left behind is reported by the daily audit, and the caller's answer must not
+    depend on it. A device enabled meanwhile is not deleted (IAM refuses while it is assigned).
+    """
+    if serial:
+        try:
+            retry_eventual(iam.delete_virtual_mfa_device, SerialNumber=serial)
+        except ClientError as error:
+            if error_code(error) != "NoSuchEntity":
+                log.warning("could not delete pending MFA device %s (%s)", serial, error_code(error))
+        except Exception as error:
+            log.warning("could not delete pending MFA device %s (%s)", serial, type(error).__name__)
+
+
+def replace_pending_device(iam: IAMClient, serial: str) -> None:
+    """Delete the pending device a restarted enrollment replaces; an error stops the restart."""
+    try:
+        retry_eventual(iam.delete_virtual_mfa_device, SerialNumber=serial)
+    except ClientError as error:
+        if error_code(error) != "NoSuchEntity":
+            raise mfa_step_error(
+                "Replacing the pending MFA device", "DeleteVirtualMFADevice", error, "Try again."
+            ) from error
+
+
+def disable_quietly(iam: IAMClient, user_name: str, serial: str) -> None:
+    """Deactivate and delete a device enabled for a link that is dead (best effort, logged)."""
+    try:
+        retry_eventual(iam.deactivate_mfa_device, UserName=user_name, SerialNumber=serial)
+    except ClientError as error:
+        if error_code(error) != "NoSuchEntity":
+            log.error("could not deactivate MFA device %s of a dead enrollment", serial)
+            return
+    delete_pending_device(iam, serial)
