@@ -8,13 +8,14 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Rate
 
+from chalicelib import wiring
 from chalicelib.api.admin import admin
 from chalicelib.api.audit import audit, run_daily_audit
 from chalicelib.api.docs import docs
 from chalicelib.api.http import reshape_chalice_errors
 from chalicelib.api.onboarding import onboarding
 from chalicelib.api.session import session
-from chalicelib.api.slack import run_job_event, slack
+from chalicelib.api.slack import slack
 from chalicelib.api.web import web
 
 app = Chalice(app_name="iam-onboarding")
@@ -41,4 +42,4 @@ def daily_audit(event: CloudWatchEvent) -> None:
 @app.lambda_function(name="slack_worker")
 def slack_worker(event: dict[str, Any], context: Any) -> None:
     """Slow `/iam` work, invoked asynchronously by the API function; posts its outcome to Slack."""
-    run_job_event(event)
+    wiring.slack_worker().run_event(event)

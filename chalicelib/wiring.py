@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from chalicelib import aws
 from chalicelib.config import settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
 from chalicelib.services import account
+from chalicelib.services.identity import require_admin
 from chalicelib.services.mfa import MfaEnrollment
-from chalicelib.services.slack import SlackGate
 from chalicelib.services.users import Provisioner
+from chalicelib.slack.channel import SlackChannel
+from chalicelib.slack.commands import Services
+from chalicelib.slack.gate import SlackGate
+from chalicelib.slack.jobs import JobQueue, LambdaJobs, LocalJobs, SlackWorker
 from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
@@ -61,6 +66,38 @@ def slack_gate() -> SlackGate:
             "are trusted."
         )
     return SlackGate(signing_secret=secret, admins=conf.admins, team_id=conf.team_id, app_id=conf.app_id)
+
+
+def slack_channel() -> SlackChannel:
+    """The Slack channel: its gate, the admin check, once-only records and the services commands use."""
+    gate, conf = slack_gate(), settings()
+    return SlackChannel(
+        gate=gate,
+        require_admin=partial(require_admin, aws.iam(), admin_groups=conf.admin_groups),
+        once=store(),
+        services=Services(provisioner=provisioner, mfa=mfa, auditor=auditor, groups=conf.groups),
+        loopback_ok=not slack_settings().in_lambda,
+    )
+
+
+def slack_worker() -> SlackWorker:
+    """The worker Lambda's logic; each job builds its channel inside its checks."""
+    return SlackWorker(slack_channel)
+
+
+# Locally, slow work runs on threads of this process (tests `drain` it).
+local_slack_jobs = LocalJobs(lambda job: slack_worker().run(job))
+
+
+def slack_jobs() -> JobQueue:
+    """The worker function when deployed (`SLACK_WORKER_FUNCTION`), else a thread of this process."""
+    conf = slack_settings()
+    if conf.worker_function:
+        return LambdaJobs(aws.lambda_(), conf.worker_function)
+    if conf.in_lambda:
+        # A thread would be frozen with the Lambda as soon as the answer is sent: the work would not run.
+        raise SlackNotConfigured("Slow commands need SLACK_WORKER_FUNCTION set on this deployment.")
+    return local_slack_jobs
 
 
 def auditor(*, report_deadline: float = 20.0) -> Auditor:

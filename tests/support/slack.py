@@ -15,9 +15,9 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib import aws
-from chalicelib.api.slack import local_jobs
 from chalicelib.config import slack_settings
 from chalicelib.services import account
+from chalicelib.wiring import local_slack_jobs
 from tests.conftest import Api, Reply
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -176,7 +176,7 @@ class SlackClient:
 
     def finish(self) -> list[str]:
         """Wait for the background work, then the texts posted to Slack."""
-        local_jobs.drain()
+        local_slack_jobs.drain()
         return self.stand_in.texts()
 
 
@@ -208,5 +208,5 @@ def slack(api: Api, stand_in: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("SLACK_WORKER_FUNCTION", raising=False)
     forget_slack_caches()
     yield SlackClient(api, stand_in)
-    local_jobs.drain()
+    local_slack_jobs.drain()
     forget_slack_caches()

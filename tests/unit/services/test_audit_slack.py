@@ -9,7 +9,7 @@ import pytest
 from chalicelib.errors import InvalidRequest
 from chalicelib.models.audit import AuditReport, AuditSummary, Finding, Severity
 from chalicelib.services.audit import summary_text
-from chalicelib.services.slack import post_to_slack
+from chalicelib.slack.jobs import post_to_slack
 
 AT = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)
 
