@@ -49,8 +49,8 @@ def audit_webhook_url() -> str | None:
 
 def run_daily_audit() -> AuditReport:
     """The scheduled audit: run and store it, then post the summary to Slack when a webhook is set."""
-    from chalicelib.services.audit import summary_text
     from chalicelib.slack.jobs import post_to_slack
+    from chalicelib.slack.replies import summary_text
 
     # No API Gateway in front of the scheduled Lambda: it can wait longer for a large account's report.
     report = wiring.auditor(report_deadline=SCHEDULED_REPORT_DEADLINE).run()

@@ -400,19 +400,3 @@ class Auditor:
 
     def _trail(self, actor: Actor, outcome: str) -> TrailEntry:
         return TrailEntry(actor.id, "run_audit", "account", actor.channel, outcome, self._clock())
-
-
-# --- Slack ------------------------------------------------------------------------------------------
-
-
-def summary_text(report: AuditReport) -> str:
-    """A short Slack message: counts only, no user names, nothing secret."""
-    s = report.summary
-    severities = ", ".join(f"{count} {name}" for name, count in s.by_severity.items() if count)
-    checks = ", ".join(
-        f"{cid} ({n})" for cid, n in sorted(s.by_check.items(), key=lambda i: (-i[1], i[0])) if n
-    )
-    head = f"IAM audit {report.generated_at.astimezone(UTC):%Y-%m-%d %H:%M}Z: {s.findings} findings"
-    head += f" ({severities}) over {s.users} users." if s.findings else f" over {s.users} users."
-    tail = "Details: GET /admin/audit." if s.findings else ""
-    return "\n".join(part for part in (head, checks, tail) if part)

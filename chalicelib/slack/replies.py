@@ -1,4 +1,4 @@
-"""Every message the Slack channel sends: the answers to `/iam` and the outcomes of slow work.
+"""Every message the Slack channel sends: the answers to `/iam`, the outcomes of slow work, the audit summary.
 
 Replies are ephemeral (only the requesting admin sees them), and the only secret that ever goes into one
 is a one-time link, whose token sits in the URL fragment. Text that came from a person or from IAM is
@@ -8,7 +8,7 @@ escaped, so that Slack shows it literally.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.models import CreatedUser, Link, Removed, UserDetail
@@ -201,8 +201,6 @@ def audit_reply(report: AuditReport) -> SlackMessage:
 
     Unlike the daily summary for a channel, this goes to one allow-listed admin, so it names resources.
     """
-    from chalicelib.services.audit import summary_text  # the checks load only when an audit runs
-
     lines = [escape(summary_text(report))]
     for finding in report.findings[:AUDIT_FINDINGS_SHOWN]:
         lines.append(
@@ -213,3 +211,20 @@ def audit_reply(report: AuditReport) -> SlackMessage:
     if hidden > 0:
         lines.append(f"…and {hidden} more.")
     return reply("\n".join(lines))
+
+
+def summary_text(report: AuditReport) -> str:
+    """The daily audit's message to a channel: counts only, no user names, nothing secret."""
+    summary = report.summary
+    severities = ", ".join(f"{count} {name}" for name, count in summary.by_severity.items() if count)
+    checks = ", ".join(
+        f"{cid} ({n})" for cid, n in sorted(summary.by_check.items(), key=lambda i: (-i[1], i[0])) if n
+    )
+    head = f"IAM audit {report.generated_at.astimezone(UTC):%Y-%m-%d %H:%M}Z: {summary.findings} findings"
+    head += (
+        f" ({severities}) over {summary.users} users."
+        if summary.findings
+        else f" over {summary.users} users."
+    )
+    tail = "Details: GET /admin/audit." if summary.findings else ""
+    return "\n".join(part for part in (head, checks, tail) if part)

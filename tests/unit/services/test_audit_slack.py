@@ -8,8 +8,8 @@ import pytest
 
 from chalicelib.errors import InvalidRequest
 from chalicelib.models.audit import AuditReport, AuditSummary, Finding, Severity
-from chalicelib.services.audit import summary_text
 from chalicelib.slack.jobs import post_to_slack
+from chalicelib.slack.replies import summary_text
 
 AT = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)
 
