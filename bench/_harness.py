@@ -27,9 +27,8 @@ def emulated_account() -> Iterator[None]:
     """A fresh in-process emulated account, bootstrapped as `make run` does."""
     from moto import mock_aws
 
-    from chalicelib import aws
+    from chalicelib import account, aws
     from chalicelib.config import settings
-    from chalicelib.services import account
     from local.bootstrap import bootstrap
 
     for client in (aws.iam, aws.dynamodb, aws.sts, aws.ssm, aws.lambda_):

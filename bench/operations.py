@@ -118,7 +118,7 @@ def _accept_worker_invokes() -> None:
 
 
 def _forget_container_caches() -> None:
-    from chalicelib.services import account
+    from chalicelib import account
 
     account.forget()
 

@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import random
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,25 +31,6 @@ _CONFIG = Config(
     connect_timeout=3,
     read_timeout=10,
     max_pool_connections=20,
-)
-
-# IAM is eventually consistent: a user or group created a moment ago can answer these for a while.
-# botocore does not retry them, so we do.
-EVENTUAL_CONSISTENCY_CODES = frozenset({"EntityTemporarilyUnmodifiable", "ConcurrentModification"})
-
-# Errors that mean "AWS is busy or broken, try later" rather than "this request is wrong" (IAM, STS and
-# DynamoDB spellings); botocore, or `retry_eventual`, has retried them already when they reach our code.
-UNAVAILABLE_CODES = EVENTUAL_CONSISTENCY_CODES | frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "ProvisionedThroughputExceededException",
-        "ServiceFailure",
-        "ServiceUnavailable",
-        "InternalFailure",
-        "InternalServerError",
-    }
 )
 
 
@@ -85,20 +62,3 @@ def ssm() -> SSMClient:
 def lambda_() -> LambdaClient:
     """The Lambda client of this container (the Slack channel hands slow work to its worker function)."""
     return boto3.client("lambda", config=_CONFIG)
-
-
-def error_code(error: ClientError) -> str:
-    """The AWS error code of a ClientError (`NoSuchEntity`, `Throttling`, ...)."""
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def retry_eventual[T](call: Callable[..., T], *args: Any, attempts: int = 4, **kwargs: Any) -> T:
-    """Call an IAM API, retrying IAM's eventual-consistency errors with jittered backoff."""
-    for attempt in range(attempts):
-        try:
-            return call(*args, **kwargs)
-        except ClientError as error:
-            if error_code(error) not in EVENTUAL_CONSISTENCY_CODES or attempt == attempts - 1:
-                raise
-            time.sleep(min(2.0, 0.1 * 2**attempt) * (0.5 + random.random() / 2))  # noqa: S311
-    raise AssertionError("unreachable")

@@ -58,13 +58,6 @@ class ForeignAccount(ProductError):
         super().__init__(message)
 
 
-class MfaRequired(ProductError):
-    """The caller's session is not MFA-authenticated."""
-
-    status = 403
-    code = "mfa_required"
-
-
 class UserNotFound(ProductError):
     """No managed user of that name."""
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from chalicelib import aws
+from chalicelib import account, aws
 from chalicelib.config import settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
-from chalicelib.services import account
-from chalicelib.services.identity import require_admin
+from chalicelib.people.identity import require_admin
 from chalicelib.services.mfa import MfaEnrollment
 from chalicelib.services.users import Provisioner
 from chalicelib.slack.channel import SlackChannel

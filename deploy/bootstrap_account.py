@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
-from chalicelib.aws import error_code
+from chalicelib.aws_errors import error_code
 from chalicelib.config import POLICIES_DIR, GroupSpec, load_groups_manifest
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import error_code
+from chalicelib.aws_errors import error_code
 from chalicelib.config import Settings
 from chalicelib.state import table_definition
 from deploy.bootstrap_account import PASSWORD_POLICY, plan

@@ -30,7 +30,7 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
-from chalicelib.services.identity import LOCAL_MFA_KEY
+from chalicelib.people.identity import LOCAL_MFA_KEY
 from local.gate import ResourcePolicyGate
 
 if TYPE_CHECKING:

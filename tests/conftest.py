@@ -24,9 +24,8 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import moto.iam.models
 
-from chalicelib import aws
+from chalicelib import account, aws
 from chalicelib.config import load_groups_manifest, settings, slack_settings
-from chalicelib.services import account
 from local.emulator import make_dynamodb_writes_atomic
 
 

@@ -13,7 +13,7 @@ from chalicelib.errors import InvalidRequest
 from chalicelib.models import USER_NAME_PATTERN, CreateUserRequest, Offboarded, ReissuedCredentials, UserList
 from chalicelib.models.mfa import EnrollmentIssued, MfaReset
 from chalicelib.models.records import Actor
-from chalicelib.services.identity import require_admin
+from chalicelib.people.identity import require_admin
 
 admin = Blueprint(__name__)
 iam_auth = IAMAuthorizer()

@@ -12,16 +12,9 @@ from botocore.exceptions import ClientError
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.aws import UNAVAILABLE_CODES, error_code
-from chalicelib.errors import (
-    AwsStepFailed,
-    AwsUnavailable,
-    BodyTooLarge,
-    InvalidRequest,
-    MalformedJson,
-    ProductError,
-)
-from chalicelib.services.identity import Caller, authenticated_caller
+from chalicelib.aws_errors import error_code, unexpected_error
+from chalicelib.errors import BodyTooLarge, InvalidRequest, MalformedJson, ProductError
+from chalicelib.people.identity import Caller, authenticated_caller
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +39,6 @@ def json_response(body: BaseModel | dict[str, Any], status: int = 200) -> Respon
     return Response(body=payload, status_code=status, headers=dict(JSON_HEADERS))
 
 
-def aws_failure(error: ClientError) -> AwsStepFailed:
-    """The product error for an AWS error no service translated: the call and the code, nothing more.
-
-    Throttling and AWS-side failures have been retried already (standard retry mode) and become 503; any
-    other refusal (access denied, ...) is 502. AWS's message is left out: it can echo request parameters.
-    """
-    code, step = error_code(error), error.operation_name
-    if code in UNAVAILABLE_CODES:
-        return AwsUnavailable(step, code, f"AWS is busy or failing ({code} from {step}); try again later.")
-    return AwsStepFailed(step, code, f"AWS refused {step} ({code}).")
-
-
 def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]:
     """Turn a `ProductError` or an AWS error into its response, and anything else into a bare 500.
 
@@ -73,7 +54,7 @@ def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]
         except ClientError as error:
             # Unexpected by the service, so worth its traceback, as an unhandled error gets.
             log.warning("AWS error in %s: %s", view.__name__, error_code(error), exc_info=True)
-            failure = aws_failure(error)
+            failure = unexpected_error(error)
             return error_response(failure.status, failure.code, failure.message)
         except Exception:
             # Log the type and place only: exception messages of AWS calls can echo request parameters.

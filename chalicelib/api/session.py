@@ -7,7 +7,7 @@ from chalice.app import Blueprint, IAMAuthorizer, Response
 from chalicelib import aws
 from chalicelib.api.http import json_response, signed_caller, translating_errors
 from chalicelib.models.mfa import MfaSessionProof
-from chalicelib.services.session import session_report
+from chalicelib.people.session import session_report
 
 session = Blueprint(__name__)
 iam_auth = IAMAuthorizer()

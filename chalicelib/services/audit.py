@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib import account
 from chalicelib.audit_checks import ALL_CHECKS, run_checks
 from chalicelib.audit_checks.snapshot import (
     AccessKeyRow,
@@ -36,13 +37,11 @@ from chalicelib.audit_checks.snapshot import (
     RootFacts,
     SecretParameter,
 )
-from chalicelib.aws import error_code
+from chalicelib.aws_errors import error_code, step_error
 from chalicelib.config import POLICIES_DIR, Settings
 from chalicelib.errors import CredentialReportNotReady
 from chalicelib.models.audit import AuditReport, AuditSummary, Finding, Severity
 from chalicelib.models.records import Actor, TrailEntry
-from chalicelib.services import account
-from chalicelib.services.users import step_failed
 from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
@@ -319,7 +318,7 @@ class Auditor:
         for name, future in futures.items():
             error = future.exception()
             if isinstance(error, ClientError):
-                raise step_failed("Auditing the account", name, error) from error
+                raise step_error("Auditing the account", name, error) from error
             if error is not None:
                 raise error
         report: CredentialReport = futures["GetCredentialReport"].result()
@@ -340,7 +339,7 @@ class Auditor:
         try:
             mfa_users |= self._confirm_mfa(suspects)
         except ClientError as error:
-            raise step_failed("Auditing the account", "ListMFADevices", error) from error
+            raise step_error("Auditing the account", "ListMFADevices", error) from error
 
         return AccountSnapshot(
             now=self._clock(),

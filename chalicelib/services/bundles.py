@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import error_code, retry_eventual
+from chalicelib import account
+from chalicelib.aws_errors import error_code, retry_eventual
 from chalicelib.config import Settings
 from chalicelib.errors import LinkExpired
 from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
 from chalicelib.models.records import LinkKind, LinkRecord, UserRecord
-from chalicelib.services import account, sealing
+from chalicelib.onboarding import sealing
 from chalicelib.state import Conflict, StateStore
 
 if TYPE_CHECKING:
@@ -95,11 +96,6 @@ def older_links_killed(store: StateStore, record: UserRecord | None) -> list[Tra
     return [store.link_delete(i) for i in (record.bundle_id, record.enrollment_id) if i]
 
 
-def enrollment_id_of(token: str) -> str:
-    """The storage key of an enrollment token."""
-    return sealing.token_id(token)
-
-
 def claim_bundle(
     token: str, *, iam: IAMClient, store: StateStore, settings: Settings, now: datetime | None = None
 ) -> ClaimedCredentials:
@@ -146,7 +142,7 @@ def claim_bundle(
             store.user_update(
                 record.user_name,
                 state=OnboardingState.CREDENTIALS_VIEWED,
-                enrollment_id=enrollment_id_of(enrollment.token),
+                enrollment_id=sealing.token_id(enrollment.token),
             )
         )
     else:

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import EVENTUAL_CONSISTENCY_CODES, error_code, retry_eventual
+from chalicelib import account
+from chalicelib.aws_errors import EVENTUAL_CONSISTENCY_CODES, error_code, retry_eventual
 from chalicelib.config import Settings
 from chalicelib.errors import (
     AwsUnavailable,
@@ -35,7 +36,7 @@ from chalicelib.errors import (
 from chalicelib.models import Link, OnboardingState
 from chalicelib.models.mfa import MfaStart, MfaVerified
 from chalicelib.models.records import Actor, LinkKind, LinkRecord, TrailEntry, UserRecord, rfc3339
-from chalicelib.services import account, sealing
+from chalicelib.onboarding import sealing
 from chalicelib.services.bundles import (
     new_enrollment,
     older_links_killed,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
-from chalicelib.aws import UNAVAILABLE_CODES, error_code, retry_eventual
+from chalicelib.aws_errors import UNAVAILABLE_CODES, error_code, retry_eventual
 from chalicelib.config import Settings
 from chalicelib.errors import (
     AwsStepFailed,
@@ -35,14 +35,14 @@ from chalicelib.models import (
     UserSummary,
 )
 from chalicelib.models.records import Actor, LinkKind, LinkRecord, TrailEntry, UserRecord, rfc3339
-from chalicelib.services import account, sealing
+from chalicelib.onboarding import sealing
+from chalicelib.people.passwords import generate_password, password_policy
 from chalicelib.services.bundles import (
     delete_pending_device,
     older_links_killed,
     pending_serial,
     unassigned_devices_of,
 )
-from chalicelib.services.passwords import generate_password
 from chalicelib.state import Conflict, StateStore
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ class Provisioner:
 
     def _create_user(self, user_name: str, groups: list[str], actor: Actor) -> CreatedUser:
         action = f"Creating user {user_name}"
-        password = generate_password(account.password_policy(self._iam))
+        password = generate_password(password_policy(self._iam))
         now = self._clock()
         try:
             created = retry_eventual(self._iam.create_user, UserName=user_name, Path=self._settings.user_path)
@@ -364,7 +364,7 @@ class Provisioner:
     def _reissue(self, user_name: str, actor: Actor) -> Link:
         record, user = self._managed(user_name)
         name = user["UserName"]
-        password = generate_password(account.password_policy(self._iam))
+        password = generate_password(password_policy(self._iam))
         now = self._clock()
         with ThreadPoolExecutor(max_workers=1) as pool:
             # The old enrollment dies below with its link; its pending device is named by the link.

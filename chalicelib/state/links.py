@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import error_code
+from chalicelib.aws_errors import error_code
 from chalicelib.models.records import LinkKind, LinkRecord, rfc3339
 from chalicelib.state.table import Conflict, Table, from_item, to_item
 

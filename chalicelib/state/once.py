@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import error_code
+from chalicelib.aws_errors import error_code
 from chalicelib.state.table import Table, to_item
 
 if TYPE_CHECKING:

@@ -10,11 +10,11 @@ import pytest
 
 from chalicelib import aws, wiring
 from chalicelib.config import settings
-from chalicelib.services import passwords
+from chalicelib.people.passwords import PasswordPolicy
 from chalicelib.services.bundles import claim_bundle
-from chalicelib.services.passwords import PasswordPolicy
 from tests.conftest import Api, CallLog, token_of
 from tests.faults import failing
+from tests.support.passwords import satisfies
 
 
 def invite(api: Api, name: str = "alice") -> str:
@@ -35,7 +35,7 @@ def test_the_first_claim_hands_over_the_credentials_and_an_enrollment_token(api:
     assert body["account_id"] == "123456789012"
     assert body["console_url"] == "https://123456789012.signin.aws.amazon.com/console"
     policy = PasswordPolicy(minimum_length=16)  # the bootstrap's policy
-    assert passwords.satisfies(body["password"], policy)
+    assert satisfies(body["password"], policy)
     assert len(body["enrollment"]["token"]) >= 43
     assert body["enrollment"]["token"] != token
 

@@ -14,9 +14,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import aws
+from chalicelib import account, aws
 from chalicelib.config import slack_settings
-from chalicelib.services import account
 from chalicelib.wiring import local_slack_jobs
 from tests.conftest import Api, Reply
 

@@ -10,11 +10,11 @@ import pyotp
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib import aws, wiring
+from chalicelib import aws_errors, wiring
 from chalicelib.config import settings
 from chalicelib.errors import AwsUnavailable, InvalidMfaCodes, MfaAlreadyEnabled, MfaDeviceLimit
 from chalicelib.models.records import LinkKind, LinkRecord, UserRecord
-from chalicelib.services import sealing
+from chalicelib.onboarding import sealing
 from chalicelib.services.mfa import MfaEnrollment
 
 NOW = datetime(2026, 11, 29, 12, 0, 10, tzinfo=UTC)
@@ -26,7 +26,7 @@ TOKEN = sealing.new_token()
 @pytest.fixture
 def stubbed(aws_account: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[MfaEnrollment, Stubber]]:
     """An enrollment of alice with a pending device, and a service whose IAM client is stubbed."""
-    monkeypatch.setattr(aws.time, "sleep", lambda _: None)
+    monkeypatch.setattr(aws_errors.time, "sleep", lambda _: None)
     store = wiring.store()
     store.transact(
         [

@@ -6,7 +6,8 @@ import string
 
 import pytest
 
-from chalicelib.services.passwords import IAM_SYMBOLS, PasswordPolicy, generate_password, satisfies
+from chalicelib.people.passwords import IAM_SYMBOLS, PasswordPolicy, generate_password
+from tests.support.passwords import satisfies
 
 
 @pytest.mark.parametrize("minimum", [6, 8, 16, 24, 40, 128])

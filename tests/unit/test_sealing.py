@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from chalicelib.services import sealing
+from chalicelib.onboarding import sealing
 
 
 def test_a_token_is_256_bits_of_unpadded_base64url() -> None:

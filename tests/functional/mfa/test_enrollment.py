@@ -11,9 +11,8 @@ import pyotp
 import pytest
 import segno
 
-from chalicelib import aws, wiring
+from chalicelib import account, aws, aws_errors, wiring
 from chalicelib.config import settings
-from chalicelib.services import account
 from tests.conftest import Api, CallLog, token_of
 from tests.functional.mfa.support import Clock, codes, enroll, enrollment_token, start
 
@@ -371,7 +370,7 @@ def test_an_mfa_device_quota_is_a_clear_conflict(
 def test_iam_still_settling_is_retried(
     api: Api, clock: Clock, aws_error: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aws.time, "sleep", lambda _: None)
+    monkeypatch.setattr(aws_errors.time, "sleep", lambda _: None)
     token = enrollment_token(api)
     secret = start(api, token)["secret"]
     aws_error("EnableMFADevice", "EntityTemporarilyUnmodifiable", times=2, status=409)
@@ -385,7 +384,7 @@ def test_iam_still_settling_is_retried(
 def test_iam_settling_for_too_long_is_a_try_again_later(
     api: Api, clock: Clock, aws_error: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aws.time, "sleep", lambda _: None)
+    monkeypatch.setattr(aws_errors.time, "sleep", lambda _: None)
     token = enrollment_token(api)
     secret = start(api, token)["secret"]
     aws_error("EnableMFADevice", "EntityTemporarilyUnmodifiable", times=4, status=409)

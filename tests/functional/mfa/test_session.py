@@ -9,8 +9,8 @@ import pytest
 
 from app import app
 from chalicelib import aws
-from chalicelib.services.identity import LOCAL_MFA_KEY, Caller
-from chalicelib.services.session import session_report
+from chalicelib.people.identity import LOCAL_MFA_KEY, Caller
+from chalicelib.people.session import session_report
 from local.gate import POLICY_FILE, ResourcePolicyGate
 from tests.conftest import ACCOUNT_ID, Api
 

@@ -10,8 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib import aws
-from chalicelib.services import account
+from chalicelib import account, aws
 from tests.support.slack import (
     ADMIN,
     SECRET,

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import error_code
+from chalicelib.aws_errors import error_code
 from chalicelib.models.mfa import SessionReport
-from chalicelib.services.identity import Caller
+from chalicelib.people.identity import Caller
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient

@@ -1,4 +1,4 @@
-"""Per-account facts (password policy, alias, the Slack signing secret) cached in the warm container."""
+"""Per-account facts (password policy, alias, console URL), and the TTL cache warm containers keep them in."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import error_code
-from chalicelib.services.passwords import PasswordPolicy
+from chalicelib.aws_errors import error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -51,24 +50,6 @@ def read_password_policy(iam: IAMClient) -> PasswordPolicyTypeDef | None:
         if error_code(error) == "NoSuchEntity":
             return None
         raise
-
-
-def password_policy(iam: IAMClient) -> PasswordPolicy:
-    """The policy new passwords must meet, or AWS's default rules when none is set (cached)."""
-
-    def load() -> PasswordPolicy:
-        policy = read_password_policy(iam)
-        if policy is None:
-            return PasswordPolicy()
-        return PasswordPolicy(
-            minimum_length=policy.get("MinimumPasswordLength", 8),
-            require_uppercase=policy.get("RequireUppercaseCharacters", False),
-            require_lowercase=policy.get("RequireLowercaseCharacters", False),
-            require_numbers=policy.get("RequireNumbers", False),
-            require_symbols=policy.get("RequireSymbols", False),
-        )
-
-    return cached("password_policy", load)
 
 
 def account_alias(iam: IAMClient) -> str | None:

@@ -1,10 +1,16 @@
-"""First passwords that satisfy the account's password policy."""
+"""First passwords that satisfy the account's password policy, and that policy as this account sets it."""
 
 from __future__ import annotations
 
 import secrets
 import string
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chalicelib import account
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
 
 # The only non-alphanumeric characters IAM accepts in a password.
 IAM_SYMBOLS = "!@#$%^&*()_+-=[]{}|'"
@@ -55,14 +61,19 @@ def generate_password(policy: PasswordPolicy) -> str:
     return secrets.choice(letters) + "".join(chars)
 
 
-def satisfies(password: str, policy: PasswordPolicy) -> bool:
-    """Whether `password` meets `policy` and uses only characters IAM accepts."""
-    allowed = set(string.ascii_letters + string.digits + IAM_SYMBOLS)
-    return (
-        policy.minimum_length <= len(password) <= MAX_LENGTH
-        and set(password) <= allowed
-        and (not policy.require_uppercase or any(c.isupper() for c in password))
-        and (not policy.require_lowercase or any(c.islower() for c in password))
-        and (not policy.require_numbers or any(c.isdigit() for c in password))
-        and (not policy.require_symbols or any(c in IAM_SYMBOLS for c in password))
-    )
+def password_policy(iam: IAMClient) -> PasswordPolicy:
+    """The policy new passwords must meet, or AWS's default rules when none is set (cached)."""
+
+    def load() -> PasswordPolicy:
+        policy = account.read_password_policy(iam)
+        if policy is None:
+            return PasswordPolicy()
+        return PasswordPolicy(
+            minimum_length=policy.get("MinimumPasswordLength", 8),
+            require_uppercase=policy.get("RequireUppercaseCharacters", False),
+            require_lowercase=policy.get("RequireLowercaseCharacters", False),
+            require_numbers=policy.get("RequireNumbers", False),
+            require_symbols=policy.get("RequireSymbols", False),
+        )
+
+    return account.cached("password_policy", load)

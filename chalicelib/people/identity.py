@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import error_code
+from chalicelib.aws_errors import error_code
 from chalicelib.errors import ForeignAccount, MissingAuthentication, NotAnAdmin
 
 if TYPE_CHECKING:
