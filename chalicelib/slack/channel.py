@@ -44,8 +44,11 @@ class SlackChannel:
         services: Services,
         loopback_ok: bool,
     ) -> None:
-        """`require_admin` raises `NotAnAdmin` unless an IAM user is in an admin group of this account now;
-        `loopback_ok` (not in Lambda) lets a loopback `response_url` stand in for Slack."""
+        """Checks and answers with these; nothing is read or called until a request comes.
+
+        `require_admin` raises `NotAnAdmin` unless an IAM user is in an admin group of this account now;
+        `loopback_ok` (not in Lambda) lets a loopback `response_url` stand in for Slack.
+        """
         self._gate = gate
         self._require_admin = require_admin
         self._once = once

@@ -121,8 +121,10 @@ class SlackWorker:
     """
 
     def __init__(self, channel: Callable[[], SlackChannel], *, post: Post | None = None) -> None:
-        """`channel` is built per job, inside its checks (reading the signing secret can fail);
-        `post` defaults to a post to the job's `response_url`."""
+        """A worker that builds `channel` per job, inside its checks: reading the signing secret can fail.
+
+        `post` (tests) replaces the post of each message to the job's `response_url`.
+        """
         self._channel = channel
         self._post = post
 
@@ -136,8 +138,10 @@ class SlackWorker:
         self.run(job)
 
     def run(self, job: SlackJob) -> None:
-        """Check `job`, do it and post its outcome. A job that fails the check is dropped with a log line
-        (never its body or URL)."""
+        """Check `job`, do it and post its outcome.
+
+        A job that fails the check is dropped with a log line (never its body or URL).
+        """
         try:
             channel = self._channel()
             headers = {"x-slack-request-timestamp": job.timestamp, "x-slack-signature": job.signature}
