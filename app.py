@@ -10,7 +10,7 @@ from chalice.app import Chalice, CloudWatchEvent, Rate
 
 from chalicelib import wiring
 from chalicelib.api.admin import admin
-from chalicelib.api.audit import audit, run_daily_audit
+from chalicelib.api.audit import audit
 from chalicelib.api.docs import docs
 from chalicelib.api.http import reshape_chalice_errors
 from chalicelib.api.onboarding import onboarding
@@ -36,7 +36,7 @@ app.register_blueprint(slack)
 @app.schedule(Rate(1, unit=Rate.DAYS))
 def daily_audit(event: CloudWatchEvent) -> None:
     """Audit the account every day; the summary goes to Slack when a webhook is configured."""
-    run_daily_audit()
+    wiring.daily_audit()
 
 
 @app.lambda_function(name="slack_worker")

@@ -6,21 +6,17 @@ import contextlib
 import functools
 import inspect
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from chalicelib.aws_errors import failure_text
 from chalicelib.models.records import Actor, TrailEntry
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
     from chalicelib.state.trail import TrailItems
-
-
-def utc_now() -> datetime:
-    """The services' default clock."""
-    return datetime.now(UTC)
 
 
 class Trail:

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import os
 from functools import partial
 from typing import TYPE_CHECKING
 
 from chalicelib import account, aws
-from chalicelib.config import settings, slack_settings
+from chalicelib.config import audit_stalled_after, settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
+from chalicelib.onboarding.enrollment import Enrollment
+from chalicelib.people.create import Creation
+from chalicelib.people.directory import Directory
 from chalicelib.people.identity import require_admin
-from chalicelib.services.mfa import MfaEnrollment
-from chalicelib.services.users import Provisioner
+from chalicelib.people.mfa_admin import MfaAdmin
+from chalicelib.people.offboarding import Offboarding
+from chalicelib.people.reissue import Reissue
 from chalicelib.slack.channel import SlackChannel
 from chalicelib.slack.commands import Services
 from chalicelib.slack.gate import SlackGate
-from chalicelib.slack.jobs import JobQueue, LambdaJobs, LocalJobs, SlackWorker
+from chalicelib.slack.jobs import JobQueue, LambdaJobs, LocalJobs, SlackWorker, post_to_slack
+from chalicelib.slack.replies import summary_text
 from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
-    from chalicelib.services.audit import Auditor
+    from chalicelib.audit.auditor import Auditor
+    from chalicelib.models.audit import AuditReport
+
+# No API Gateway in front of the scheduled Lambda: it can wait longer for a large account's report.
+SCHEDULED_REPORT_DEADLINE = 240.0
 
 
 def store() -> StateStore:
@@ -26,14 +36,34 @@ def store() -> StateStore:
     return StateStore(aws.dynamodb(), settings().table_name)
 
 
-def provisioner() -> Provisioner:
-    """The user provisioner of this deployment."""
-    return Provisioner(aws.iam(), store(), settings())
+def creation() -> Creation:
+    """Creating managed users."""
+    return Creation(aws.iam(), store(), settings())
 
 
-def mfa() -> MfaEnrollment:
-    """MFA enrollment, enrollment links and MFA resets of this deployment."""
-    return MfaEnrollment(aws.iam(), store(), settings())
+def directory() -> Directory:
+    """Listing and describing managed users."""
+    return Directory(aws.iam(), store(), settings())
+
+
+def reissue() -> Reissue:
+    """Reissuing first credentials."""
+    return Reissue(aws.iam(), store(), settings())
+
+
+def offboarding() -> Offboarding:
+    """Offboarding managed users (and listing what that would remove)."""
+    return Offboarding(aws.iam(), store(), settings())
+
+
+def mfa_admin() -> MfaAdmin:
+    """The admin's enrollment links and MFA resets."""
+    return MfaAdmin(aws.iam(), store(), settings())
+
+
+def enrollment() -> Enrollment:
+    """The newcomer's MFA enrollment."""
+    return Enrollment(aws.iam(), store(), settings())
 
 
 def slack_signing_secret() -> str:
@@ -74,7 +104,14 @@ def slack_channel() -> SlackChannel:
         gate=gate,
         require_admin=partial(require_admin, aws.iam(), admin_groups=conf.admin_groups),
         once=store(),
-        services=Services(provisioner=provisioner, mfa=mfa, auditor=auditor, groups=conf.groups),
+        services=Services(
+            creation=creation,
+            directory=directory,
+            offboarding=offboarding,
+            mfa_admin=mfa_admin,
+            auditor=auditor,
+            groups=conf.groups,
+        ),
         loopback_ok=not slack_settings().in_lambda,
     )
 
@@ -105,8 +142,7 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
     `report_deadline` bounds the wait for IAM's credential report: 20 s fits API Gateway's 29 s limit.
     """
     # Imported here so that routes which never audit do not load the checks on a cold start.
-    from chalicelib.config import audit_stalled_after
-    from chalicelib.services.audit import Auditor
+    from chalicelib.audit.auditor import Auditor
 
     conf = slack_settings()
     # The audit checks how the Slack secrets are stored (never reads them): the names are settings.
@@ -120,3 +156,29 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
         ssm=aws.ssm() if secrets else None,
         secret_parameters=secrets,
     )
+
+
+def audit_webhook_url() -> str | None:
+    """The Slack webhook for audit summaries: from SSM by name when deployed, the environment locally.
+
+    A secret, read and kept like the signing secret (`account.cached`: a few minutes, failures not kept).
+    """
+    name = slack_settings().audit_webhook_param
+    if name:
+        return account.cached(
+            f"ssm:{name}",
+            lambda: aws.ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"].get("Value"),
+        )
+    return os.environ.get("SLACK_AUDIT_WEBHOOK_URL") or None
+
+
+def post_audit_summary(report: AuditReport) -> None:
+    """Post the report's counts (no names) to the audit webhook, when one is set."""
+    url = audit_webhook_url()
+    if url:
+        post_to_slack(url, {"text": summary_text(report)}, loopback_ok=not slack_settings().in_lambda)
+
+
+def daily_audit() -> AuditReport:
+    """The scheduled audit: run and stored as the scheduler, its summary posted to Slack."""
+    return auditor(report_deadline=SCHEDULED_REPORT_DEADLINE).run_scheduled(announce=post_audit_summary)

@@ -38,7 +38,7 @@ def create_user() -> Response:
     """Create a user in groups, with a first password and a one-time credential link."""
     actor = authorized_admin()
     body = parse_body(admin.current_request, CreateUserRequest)
-    created = wiring.provisioner().create_user(body.user_name, body.groups, actor)
+    created = wiring.creation().create_user(body.user_name, body.groups, actor)
     return json_response(created, status=201)
 
 
@@ -47,7 +47,7 @@ def create_user() -> Response:
 def list_users() -> Response:
     """Every managed user with groups and onboarding state."""
     authorized_admin()
-    return json_response(UserList(users=wiring.provisioner().list_users()))
+    return json_response(UserList(users=wiring.directory().list_users()))
 
 
 @admin.route("/admin/users/{user_name}", methods=["GET"], authorizer=iam_auth)
@@ -55,7 +55,7 @@ def list_users() -> Response:
 def describe_user(user_name: str) -> Response:
     """One managed user in detail."""
     authorized_admin()
-    return json_response(wiring.provisioner().describe_user(_user_name(user_name)))
+    return json_response(wiring.directory().describe_user(_user_name(user_name)))
 
 
 @admin.route("/admin/users/{user_name}/credentials", methods=["POST"], authorizer=iam_auth)
@@ -63,7 +63,7 @@ def describe_user(user_name: str) -> Response:
 def reissue_credentials(user_name: str) -> Response:
     """A new first password and link; older links die."""
     actor = authorized_admin()
-    link = wiring.provisioner().reissue_credentials(_user_name(user_name), actor)
+    link = wiring.reissue().reissue_credentials(_user_name(user_name), actor)
     return json_response(ReissuedCredentials(bundle=link))
 
 
@@ -77,7 +77,8 @@ def offboard_user(user_name: str) -> Response:
     if flag not in ("true", "false"):
         raise InvalidRequest("dry_run must be true or false.")
     dry_run = flag == "true"
-    removed = wiring.provisioner().offboard(_user_name(user_name), actor, dry_run=dry_run)
+    offboarding, name = wiring.offboarding(), _user_name(user_name)
+    removed = offboarding.inventory(name, actor) if dry_run else offboarding.offboard(name, actor)
     return json_response(Offboarded(dry_run=dry_run, removed=removed))
 
 
@@ -86,7 +87,7 @@ def offboard_user(user_name: str) -> Response:
 def issue_enrollment(user_name: str) -> Response:
     """A fresh MFA enrollment link for a user without MFA."""
     actor = authorized_admin()
-    link = wiring.mfa().issue_enrollment(_user_name(user_name), actor)
+    link = wiring.mfa_admin().issue_enrollment(_user_name(user_name), actor)
     return json_response(EnrollmentIssued(enrollment=link))
 
 
@@ -95,5 +96,5 @@ def issue_enrollment(user_name: str) -> Response:
 def reset_mfa(user_name: str) -> Response:
     """Remove a lost MFA device and hand out a fresh enrollment link."""
     actor = authorized_admin()
-    removed, link = wiring.mfa().reset(_user_name(user_name), actor)
+    removed, link = wiring.mfa_admin().reset(_user_name(user_name), actor)
     return json_response(MfaReset(removed=removed, enrollment=link))

@@ -9,7 +9,7 @@ from chalicelib.api.http import json_response, parse_body, translating_errors
 from chalicelib.config import settings
 from chalicelib.models import TokenRequest
 from chalicelib.models.mfa import VerifyMfaRequest
-from chalicelib.services.bundles import claim_bundle
+from chalicelib.onboarding.claim import claim_bundle
 
 onboarding = Blueprint(__name__)
 
@@ -28,7 +28,7 @@ def claim_credentials() -> Response:
 def start_mfa_enrollment() -> Response:
     """Create the pending virtual MFA device: serial, secret, otpauth URI and QR code."""
     body = parse_body(onboarding.current_request, TokenRequest)
-    return json_response(wiring.mfa().start(body.token))
+    return json_response(wiring.enrollment().start(body.token))
 
 
 @onboarding.route("/onboarding/mfa/verify", methods=["POST"])
@@ -36,4 +36,4 @@ def start_mfa_enrollment() -> Response:
 def verify_mfa_enrollment() -> Response:
     """Enable the pending device once two consecutive codes match it."""
     body = parse_body(onboarding.current_request, VerifyMfaRequest)
-    return json_response(wiring.mfa().verify(body.token, body.code1, body.code2))
+    return json_response(wiring.enrollment().verify(body.token, body.code1, body.code2))

@@ -26,18 +26,22 @@ from chalicelib.slack.arguments import (
 )
 
 if TYPE_CHECKING:
+    from chalicelib.audit.auditor import Auditor
     from chalicelib.config import GroupSpec
-    from chalicelib.services.audit import Auditor
-    from chalicelib.services.mfa import MfaEnrollment
-    from chalicelib.services.users import Provisioner
+    from chalicelib.people.create import Creation
+    from chalicelib.people.directory import Directory
+    from chalicelib.people.mfa_admin import MfaAdmin
+    from chalicelib.people.offboarding import Offboarding
 
 
 @dataclass(frozen=True)
 class Services:
     """What commands act with on this deployment; each service is built only when a command uses it."""
 
-    provisioner: Callable[[], Provisioner]
-    mfa: Callable[[], MfaEnrollment]
+    creation: Callable[[], Creation]
+    directory: Callable[[], Directory]
+    offboarding: Callable[[], Offboarding]
+    mfa_admin: Callable[[], MfaAdmin]
     auditor: Callable[[], Auditor]
     groups: Mapping[str, GroupSpec]  # the groups manifest: who may be put where
 
@@ -83,12 +87,12 @@ def _help(services: Services, arguments: Arguments, slash: str) -> SlackMessage:
 
 
 def _status(services: Services, arguments: Arguments, slash: str) -> SlackMessage:
-    return replies.status_reply(services.provisioner().describe_user(arguments.user_name))
+    return replies.status_reply(services.directory().describe_user(arguments.user_name))
 
 
 def _ask_to_offboard(services: Services, arguments: Arguments, slash: str) -> SlackMessage:
     # Only ask here (the user must exist); the confirming click does it.
-    return replies.offboard_prompt(services.provisioner().describe_user(arguments.user_name))
+    return replies.offboard_prompt(services.directory().describe_user(arguments.user_name))
 
 
 def _onboarding_queued(services: Services, arguments: Arguments, slash: str) -> SlackMessage:
@@ -107,12 +111,12 @@ def _audit_queued(services: Services, arguments: Arguments, slash: str) -> Slack
 
 
 def _onboard(services: Services, arguments: Arguments, actor: Actor, progress: Progress) -> SlackMessage:
-    created = services.provisioner().create_user(arguments.user_name, list(arguments.groups), actor)
+    created = services.creation().create_user(arguments.user_name, list(arguments.groups), actor)
     return replies.created_reply(created)
 
 
 def _reset_mfa(services: Services, arguments: Arguments, actor: Actor, progress: Progress) -> SlackMessage:
-    removed, link = services.mfa().reset(arguments.user_name, actor)
+    removed, link = services.mfa_admin().reset(arguments.user_name, actor)
     return replies.mfa_reset_reply(arguments.user_name, removed, link)
 
 
@@ -123,7 +127,7 @@ def _offboard(services: Services, arguments: Arguments, actor: Actor, progress: 
         # This job holds the offboarding now (a second click's job is refused): take the buttons away.
         progress(replies.offboarding_started_reply(name))
 
-    removed = services.provisioner().offboard(name, actor, dry_run=False, started=started)
+    removed = services.offboarding().offboard(name, actor, started=started)
     return replies.offboarded_reply(removed)
 
 

@@ -4,7 +4,7 @@ Every reference to a method of a boto3 client (`aws.iam().create_user(...)`, `se
 `partial(iam.delete_access_key, ...)`, `iam.get_paginator("list_users")`) is recognised by the *type* of
 its receiver, which mypy infers from the annotations the strict type check already requires: names do not
 matter, so `StateStore.get_user` is never mistaken for `iam:GetUser`. Calls between our own functions are
-followed the same way (mypy knows which function `wiring.provisioner().offboard` is), which gives, for each
+followed the same way (mypy knows which function `wiring.offboarding().offboard` is), which gives, for each
 entry point (route, schedule, pure Lambda function), every AWS operation it can reach.
 
 Over-approximations, all on the safe side for a coverage check: a nested function or lambda counts as part

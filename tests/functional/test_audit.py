@@ -14,9 +14,8 @@ from botocore.awsrequest import AWSResponse
 
 from bench.audit import CallCounter, add_failing_users, add_healthy_users
 from chalicelib import aws, wiring
-from chalicelib.api.audit import run_daily_audit
+from chalicelib.audit.auditor import Auditor, Clocks
 from chalicelib.config import POLICIES_DIR, audit_stalled_after, settings
-from chalicelib.services.audit import Auditor
 from tests.conftest import Api, CallLog
 from tests.credential_report import HEADER
 
@@ -51,10 +50,8 @@ def clock(aws_account: None, monkeypatch: pytest.MonkeyPatch) -> Clock:
             wiring.store(),
             settings(),
             stalled_after=audit_stalled_after(),
-            clock=clock,
-            monotonic=clock.monotonic,
-            sleep=clock.sleep,
             report_deadline=report_deadline,
+            clocks=Clocks(now=clock, monotonic=clock.monotonic, sleep=clock.sleep),
         )
 
     monkeypatch.setattr(wiring, "auditor", auditor)
@@ -331,7 +328,7 @@ def test_the_scheduled_audit_stores_the_report_and_posts_counts_without_names(
     aws.iam().create_user(UserName="stray", Path="/")
     monkeypatch.setenv("SLACK_AUDIT_WEBHOOK_URL", slack)
 
-    report = run_daily_audit()
+    report = wiring.daily_audit()
 
     assert wiring.auditor().latest() == report
     assert SlackStandIn.received == [
@@ -351,9 +348,22 @@ def test_deployed_the_webhook_is_read_from_a_secure_ssm_parameter(
     aws.ssm().put_parameter(Name="/iam-onboarding/slack-audit-webhook", Value=slack, Type="SecureString")
     monkeypatch.setenv("SLACK_AUDIT_WEBHOOK_PARAM", "/iam-onboarding/slack-audit-webhook")
 
-    run_daily_audit()
+    wiring.daily_audit()
 
     assert len(SlackStandIn.received) == 1
+
+
+def test_the_webhook_is_read_from_ssm_once_for_audits_minutes_apart(
+    api: Api, clock: Clock, slack: str, monkeypatch: pytest.MonkeyPatch, aws_calls: CallLog
+) -> None:
+    aws.ssm().put_parameter(Name="/iam-onboarding/slack-audit-webhook", Value=slack, Type="SecureString")
+    monkeypatch.setenv("SLACK_AUDIT_WEBHOOK_PARAM", "/iam-onboarding/slack-audit-webhook")
+
+    wiring.daily_audit()
+    wiring.daily_audit()
+
+    assert len(SlackStandIn.received) == 2
+    assert len(aws_calls.of("GetParameter")) == 1
 
 
 def test_a_failed_slack_post_keeps_the_report_and_does_not_log_the_url(
@@ -361,7 +371,7 @@ def test_a_failed_slack_post_keeps_the_report_and_does_not_log_the_url(
 ) -> None:
     monkeypatch.setenv("SLACK_AUDIT_WEBHOOK_URL", "http://127.0.0.1:9/services/T000/B000/secret")
 
-    report = run_daily_audit()
+    report = wiring.daily_audit()
 
     assert wiring.auditor().latest() == report
     assert "secret" not in caplog.text

@@ -10,8 +10,8 @@ import pytest
 
 from chalicelib import aws, wiring
 from chalicelib.config import settings
+from chalicelib.onboarding.claim import claim_bundle
 from chalicelib.people.passwords import PasswordPolicy
-from chalicelib.services.bundles import claim_bundle
 from tests.conftest import Api, CallLog, token_of
 from tests.faults import failing
 from tests.support.passwords import satisfies

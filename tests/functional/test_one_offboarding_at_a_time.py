@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib import aws, wiring
-from chalicelib.services.users import OFFBOARDING, OFFBOARDING_LOCK_TTL
+from chalicelib.people.offboarding import OFFBOARDING, OFFBOARDING_LOCK_TTL
 from tests.conftest import Api, Reply
 from tests.faults import failing
 

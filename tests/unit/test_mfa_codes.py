@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 
-from chalicelib.services.mfa import codes_match, seed_text
+from chalicelib.onboarding.totp import codes_match, seed_text
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 NOW = datetime(2026, 11, 29, 12, 0, 10, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""MfaEnrollment.verify against IAM answers only real IAM gives, with a botocore Stubber on IAM."""
+"""Enrollment.verify against IAM answers only real IAM gives, with a botocore Stubber on IAM."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from chalicelib.config import settings
 from chalicelib.errors import AwsUnavailable, InvalidMfaCodes, MfaAlreadyEnabled, MfaDeviceLimit
 from chalicelib.models.records import LinkKind, LinkRecord, UserRecord
 from chalicelib.onboarding import sealing
-from chalicelib.services.mfa import MfaEnrollment
+from chalicelib.onboarding.enrollment import Enrollment
 
 NOW = datetime(2026, 11, 29, 12, 0, 10, tzinfo=UTC)
 SECRET = pyotp.random_base32(64)
@@ -24,7 +24,7 @@ TOKEN = sealing.new_token()
 
 
 @pytest.fixture
-def stubbed(aws_account: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[MfaEnrollment, Stubber]]:
+def stubbed(aws_account: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Enrollment, Stubber]]:
     """An enrollment of alice with a pending device, and a service whose IAM client is stubbed."""
     monkeypatch.setattr(aws_errors.time, "sleep", lambda _: None)
     store = wiring.store()
@@ -53,7 +53,7 @@ def stubbed(aws_account: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tupl
     )
     iam = boto3.client("iam", region_name="us-east-1")
     with Stubber(iam) as stubber:
-        yield MfaEnrollment(iam, store, settings(), clock=lambda: NOW), stubber
+        yield Enrollment(iam, store, settings(), clock=lambda: NOW), stubber
         stubber.assert_no_pending_responses()
 
 
@@ -76,7 +76,7 @@ def expect_enable(stubber: Stubber, error: str | None = None, status: int = 400)
         stubber.add_response("enable_mfa_device", {}, params)
 
 
-def test_codes_iam_rejects_count_as_a_failed_try(stubbed: tuple[MfaEnrollment, Stubber]) -> None:
+def test_codes_iam_rejects_count_as_a_failed_try(stubbed: tuple[Enrollment, Stubber]) -> None:
     service, stubber = stubbed
     expect_enable(stubber, "InvalidAuthenticationCode", 403)
 
@@ -91,7 +91,7 @@ def test_codes_iam_rejects_count_as_a_failed_try(stubbed: tuple[MfaEnrollment, S
     [("EntityAlreadyExists", MfaAlreadyEnabled), ("LimitExceeded", MfaDeviceLimit)],
 )
 def test_iam_conflicts_become_clear_conflicts(
-    stubbed: tuple[MfaEnrollment, Stubber], aws_code: str, error: type[Exception]
+    stubbed: tuple[Enrollment, Stubber], aws_code: str, error: type[Exception]
 ) -> None:
     service, stubber = stubbed
     expect_enable(stubber, aws_code, 409)
@@ -100,7 +100,7 @@ def test_iam_conflicts_become_clear_conflicts(
         service.verify(TOKEN, *right_codes())
 
 
-def test_a_device_iam_is_still_settling_is_enabled_on_retry(stubbed: tuple[MfaEnrollment, Stubber]) -> None:
+def test_a_device_iam_is_still_settling_is_enabled_on_retry(stubbed: tuple[Enrollment, Stubber]) -> None:
     service, stubber = stubbed
     expect_enable(stubber, "EntityTemporarilyUnmodifiable", 409)
     expect_enable(stubber)
@@ -112,7 +112,7 @@ def test_a_device_iam_is_still_settling_is_enabled_on_retry(stubbed: tuple[MfaEn
     assert wiring.store().get_user("alice").state == "mfa_enrolled"  # type: ignore[union-attr]
 
 
-def test_iam_settling_past_every_retry_is_a_try_again_later(stubbed: tuple[MfaEnrollment, Stubber]) -> None:
+def test_iam_settling_past_every_retry_is_a_try_again_later(stubbed: tuple[Enrollment, Stubber]) -> None:
     service, stubber = stubbed
     for _ in range(4):
         expect_enable(stubber, "EntityTemporarilyUnmodifiable", 409)

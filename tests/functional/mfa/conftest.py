@@ -10,13 +10,14 @@ import pytest
 
 from chalicelib import aws, wiring
 from chalicelib.config import settings
-from chalicelib.services.mfa import MfaEnrollment
+from chalicelib.onboarding.enrollment import Enrollment
+from chalicelib.people.mfa_admin import MfaAdmin
 from tests.functional.mfa.support import Clock
 
 
 @pytest.fixture
 def clock(aws_account: None, monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The API's MFA service on a clock the test controls.
+    """The API's MFA services (the newcomer's and the admin's) on a clock the test controls.
 
     It starts ten seconds into a 30-second step (so "this step" and "the step before" are unambiguous)
     and no later than the real now, since the credential claim issues links on the real clock.
@@ -24,9 +25,10 @@ def clock(aws_account: None, monkeypatch: pytest.MonkeyPatch) -> Clock:
     real = int(datetime.now(UTC).timestamp())
     start = datetime.fromtimestamp(real - real % 30 - 20, UTC)
     moving = Clock(start)
-    monkeypatch.setattr(
-        wiring, "mfa", lambda: MfaEnrollment(aws.iam(), wiring.store(), settings(), clock=moving)
-    )
+    for name, service in (("enrollment", Enrollment), ("mfa_admin", MfaAdmin)):
+        monkeypatch.setattr(
+            wiring, name, lambda service=service: service(aws.iam(), wiring.store(), settings(), clock=moving)
+        )
     return moving
 
 

@@ -187,8 +187,8 @@ def test_the_service_verbs_other_channels_call_work_without_http(api: Api, clock
     create(api)
     slack = Actor(id="U123", channel="slack")
 
-    link = wiring.mfa().issue_enrollment("alice", slack)
-    removed, fresh = wiring.mfa().reset("alice", slack)
+    link = wiring.mfa_admin().issue_enrollment("alice", slack)
+    removed, fresh = wiring.mfa_admin().reset("alice", slack)
 
     assert ENROLL_URL.fullmatch(link.url) and ENROLL_URL.fullmatch(fresh.url)
     assert removed == []

@@ -225,7 +225,7 @@ def test_a_start_that_loses_a_race_with_another_start_removes_its_own_device(api
 
     def start_elsewhere_first(**_: Any) -> None:
         aws.iam().meta.events.unregister("before-call.iam.CreateVirtualMFADevice", start_elsewhere_first)
-        winner["serial"] = wiring.mfa().start(token).serial_number
+        winner["serial"] = wiring.enrollment().start(token).serial_number
 
     aws.iam().meta.events.register("before-call.iam.CreateVirtualMFADevice", start_elsewhere_first)
     reply = api.call("POST", "/onboarding/mfa", {"token": token})

@@ -28,7 +28,7 @@ def managed_users() -> list[str]:
 
 
 def make_user(name: str = "alice", groups: list[str] | None = None) -> str:
-    created = wiring.provisioner().create_user(name, groups or ["developer"], Actor("tester", "rest"))
+    created = wiring.creation().create_user(name, groups or ["developer"], Actor("tester", "rest"))
     return created.bundle.url
 
 
@@ -284,7 +284,7 @@ def test_an_unexpected_failure_of_the_slow_work_is_posted_without_details(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("chalicelib.services.users.Provisioner.create_user", broken)
+    monkeypatch.setattr("chalicelib.people.create.Creation.create_user", broken)
 
     slack.command("onboard alice developer")
 
@@ -339,7 +339,7 @@ def test_offboard_only_asks_for_confirmation(slack: SlackClient) -> None:
 
 def test_status_shows_when_the_user_was_created_in_the_readers_time_zone(slack: SlackClient) -> None:
     make_user("alice")
-    detail: UserDetail = wiring.provisioner().describe_user("alice")
+    detail: UserDetail = wiring.directory().describe_user("alice")
 
     reply = slack.command("status alice")
 

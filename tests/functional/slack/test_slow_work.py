@@ -20,7 +20,7 @@ ENROLL_LINK = re.compile(r"http://127\.0\.0\.1:8000/enroll#[A-Za-z0-9_-]{43,}")
 
 
 def make_user(name: str = "alice") -> str:
-    return wiring.provisioner().create_user(name, ["developer"], Actor("tester", "rest")).bundle.url
+    return wiring.creation().create_user(name, ["developer"], Actor("tester", "rest")).bundle.url
 
 
 def managed_users() -> list[str]:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.audit_checks.base import Failures, check
-from chalicelib.audit_checks.snapshot import AccountSnapshot
+from chalicelib.audit.checks.base import Failures, check
+from chalicelib.audit.snapshot import AccountSnapshot
 from chalicelib.models.audit import Severity
 
 
 @check(
     id="iam_policy_attached_only_to_group_or_roles",
     severity=Severity.LOW,
-    description="Users with managed or inline policies of their own instead of group permissions.",
     remediation="Move the permissions to a group (or role) and remove the user's own policies.",
 )
 def users_with_direct_policies(snapshot: AccountSnapshot) -> Failures:
+    """Users with managed or inline policies of their own instead of group permissions."""
     for user in sorted(snapshot.users.values(), key=lambda u: u.name):
         for policy in user.attached_policies:
             yield f"{user.name}/{policy}", f"User {user.name} has the policy {policy} attached."
@@ -26,10 +26,10 @@ def users_with_direct_policies(snapshot: AccountSnapshot) -> Failures:
 @check(
     id="user_outside_managed_groups",
     severity=Severity.MEDIUM,
-    description="Users in none of the managed groups, so Force-MFA does not apply to them.",
     remediation="Add the user to a managed group (administrator or developer), or offboard the user.",
 )
 def users_outside_managed_groups(snapshot: AccountSnapshot) -> Failures:
+    """Users in none of the managed groups, so Force-MFA does not apply to them."""
     managed = set(snapshot.managed_groups)
     for user in sorted(snapshot.users.values(), key=lambda u: u.name):
         if not managed & set(user.groups):
@@ -42,10 +42,10 @@ def users_outside_managed_groups(snapshot: AccountSnapshot) -> Failures:
 @check(
     id="managed_group_missing_force_mfa",
     severity=Severity.HIGH,
-    description="Managed groups that are missing, or lack the Force-MFA policy the manifest attaches.",
     remediation="Attach Force-MFA to the group again (running the bootstrap does it).",
 )
 def groups_missing_force_mfa(snapshot: AccountSnapshot) -> Failures:
+    """Managed groups that are missing, or lack the Force-MFA policy the manifest attaches."""
     for name, spec in sorted(snapshot.managed_groups.items()):
         group = snapshot.groups.get(name)
         if group is None:
@@ -66,13 +66,12 @@ def _statement_ids(document: Any) -> dict[str, Any]:
 @check(
     id="force_mfa_policy_drift",
     severity=Severity.HIGH,
-    description=(
-        "The deployed Force-MFA policy (default version) differs from policies/force-mfa.json, "
-        "compared as parsed JSON documents."
-    ),
     remediation="Make policies/force-mfa.json the default version again (running the bootstrap does it).",
 )
 def force_mfa_drift(snapshot: AccountSnapshot) -> Failures:
+    """The deployed Force-MFA policy (default version) differs from policies/force-mfa.json, compared as
+    parsed JSON documents.
+    """
     for name, expected in sorted(snapshot.expected_policies.items()):
         deployed = snapshot.deployed_policies.get(name)
         if deployed is None:

@@ -9,9 +9,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib.audit_checks.snapshot import AccessKeyRow, CredentialRow
+from chalicelib.audit.collect import fetch_credential_report, parse_credential_report
+from chalicelib.audit.snapshot import AccessKeyRow, CredentialRow
 from chalicelib.errors import CredentialReportNotReady
-from chalicelib.services.audit import fetch_credential_report, parse_credential_report
 from tests.credential_report import HEADER
 
 ROOT = (

@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from chalicelib.config import GroupSpec
     from chalicelib.models.records import LinkRecord, UserRecord
 
+# The credential report's name for the root user, and the resource of root's findings.
+ROOT = "<root_account>"
+
 
 @dataclass(frozen=True)
 class AccessKeyRow:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.audit_checks import onboarding as o
+from chalicelib.audit.checks import onboarding as o
 from chalicelib.models.records import LinkKind, LinkRecord, UserRecord
-from tests.unit.audit_checks.factory import NOW, ago, by_name, found, row, snapshot, user
+from tests.unit.audit.checks.factory import NOW, ago, by_name, found, row, snapshot, user
 
 
 def record(name: str, state: str, bundle: str | None = None, enrollment: str | None = None) -> UserRecord:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.audit_checks import credentials as c
-from tests.unit.audit_checks.factory import ago, found, key, row, snapshot
+from chalicelib.audit.checks import credentials as c
+from tests.unit.audit.checks.factory import ago, found, key, row, snapshot
 
 
 def test_console_user_without_mfa_is_reported() -> None:

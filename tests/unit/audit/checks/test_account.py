@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.audit_checks import account as a
-from chalicelib.audit_checks.snapshot import PasswordPolicyFacts, RootFacts, SecretParameter
-from tests.unit.audit_checks.factory import found, snapshot
+from chalicelib.audit.checks import account as a
+from chalicelib.audit.snapshot import PasswordPolicyFacts, RootFacts, SecretParameter
+from tests.unit.audit.checks.factory import found, snapshot
 
 SEED_POLICY = PasswordPolicyFacts(
     minimum_length=16,

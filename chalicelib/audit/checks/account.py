@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalicelib.audit_checks.base import Check, Failures, check
-from chalicelib.audit_checks.snapshot import AccountSnapshot, PasswordPolicyFacts
+from chalicelib.audit.checks.base import Check, Failures, check
+from chalicelib.audit.snapshot import ROOT, AccountSnapshot, PasswordPolicyFacts
 from chalicelib.models.audit import Severity
-
-ROOT = "<root_account>"
 
 
 @check(
     id="iam_root_mfa_enabled",
     severity=Severity.CRITICAL,
-    description=(
-        "The root user has no MFA device. Read from GetAccountSummary, which is current; Prowler reads the "
-        "credential report's root row instead (which the emulator's report does not have)."
-    ),
     remediation="Sign in as root and assign an MFA device (hardware or virtual) to the root user.",
 )
 def root_without_mfa(snapshot: AccountSnapshot) -> Failures:
+    """The root user has no MFA device. Read from GetAccountSummary, which is current; Prowler reads the
+    credential report's root row instead (which the emulator's report does not have).
+    """
     if not snapshot.root.mfa_enabled:
         yield ROOT, "MFA is not enabled for root account."
 
@@ -28,13 +25,12 @@ def root_without_mfa(snapshot: AccountSnapshot) -> Failures:
 @check(
     id="iam_no_root_access_key",
     severity=Severity.CRITICAL,
-    description=(
-        "The root user has access keys. Read from GetAccountSummary, which is current; Prowler reads the "
-        "credential report's root row instead."
-    ),
     remediation="Sign in as root and delete the root user's access keys; use IAM users or roles instead.",
 )
 def root_with_access_keys(snapshot: AccountSnapshot) -> Failures:
+    """The root user has access keys. Read from GetAccountSummary, which is current; Prowler reads the
+    credential report's root row instead.
+    """
     if snapshot.root.access_keys_present:
         yield ROOT, "Root account has access keys."
 
@@ -45,10 +41,10 @@ def _password_rule(
     @check(
         id=id,
         severity=Severity.MEDIUM,
-        description=f"The account password policy must {rule}.",
         remediation=remediation,
     )
     def evaluate(snapshot: AccountSnapshot) -> Failures:
+        """The account password policy must `rule` (a missing policy fails every rule)."""
         policy = snapshot.password_policy
         if policy is None:
             yield "password_policy", f"No account password policy is set (it must {rule})."
@@ -105,12 +101,6 @@ DEFAULT_SSM_KEY = "alias/aws/ssm"
 @check(
     id="slack_secret_readable_with_ssm_read",
     severity=Severity.HIGH,
-    description=(
-        "A Slack secret of the service (the signing secret, the audit webhook URL) is stored in plain text "
-        "or encrypted with AWS's default aws/ssm key, which lets every principal with ssm:GetParameter "
-        "decrypt it; developers' ReadOnlyAccess has that. With the signing secret anyone can sign /iam "
-        "commands. Not a Prowler check."
-    ),
     remediation=(
         "Store it again under the stack's own key, which only the service's roles may decrypt: aws ssm "
         "put-parameter --overwrite --type SecureString --key-id alias/iam-onboarding-<stage>-slack --name "
@@ -118,6 +108,11 @@ DEFAULT_SSM_KEY = "alias/aws/ssm"
     ),
 )
 def slack_secret_readable_with_ssm_read(snapshot: AccountSnapshot) -> Failures:
+    """A Slack secret of the service (the signing secret, the audit webhook URL) is stored in plain text or
+    encrypted with AWS's default aws/ssm key, which lets every principal with ssm:GetParameter decrypt it;
+    developers' ReadOnlyAccess has that. With the signing secret anyone can sign /iam commands. Not a
+    Prowler check.
+    """
     for parameter in snapshot.secret_parameters:
         if parameter.type != "SecureString":
             yield (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from chalicelib.audit_checks import policies as p
-from chalicelib.audit_checks.snapshot import IamGroup
+from chalicelib.audit.checks import policies as p
+from chalicelib.audit.snapshot import IamGroup
 from chalicelib.config import POLICIES_DIR
-from tests.unit.audit_checks.factory import by_name, found, snapshot, user
+from tests.unit.audit.checks.factory import by_name, found, snapshot, user
 
 FORCE_MFA = json.loads((POLICIES_DIR / "force-mfa.json").read_text())
 HEALTHY_GROUPS = {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.audit_checks import ALL_CHECKS, run_checks
-from chalicelib.audit_checks.snapshot import RootFacts
-from tests.unit.audit_checks.factory import by_name, row, snapshot, user
+from chalicelib.audit.checks import ALL_CHECKS, run_checks
+from chalicelib.audit.snapshot import RootFacts
+from tests.unit.audit.checks.factory import by_name, row, snapshot, user
 
 
 def test_check_ids_are_unique_snake_case() -> None:

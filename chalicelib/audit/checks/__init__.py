@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.audit_checks import account, credentials, onboarding, policies
-from chalicelib.audit_checks.base import Check
-from chalicelib.audit_checks.snapshot import AccountSnapshot
+from chalicelib.audit.checks import account, credentials, onboarding, policies
+from chalicelib.audit.checks.base import Check
+from chalicelib.audit.snapshot import AccountSnapshot
 from chalicelib.models.audit import SEVERITY_ORDER, Finding
 
 ALL_CHECKS: tuple[Check, ...] = (

@@ -1,13 +1,13 @@
 """Checks over the credential report: console MFA, unused passwords and keys, key hygiene.
 
 Verdicts follow Prowler's checks of the same ids (same thresholds, `days > limit`), except where a
-description says otherwise.
+check's docstring says otherwise.
 """
 
 from __future__ import annotations
 
-from chalicelib.audit_checks.base import Failures, check
-from chalicelib.audit_checks.snapshot import AccountSnapshot
+from chalicelib.audit.checks.base import Failures, check
+from chalicelib.audit.snapshot import AccountSnapshot
 from chalicelib.models.audit import Severity
 
 UNUSED_DAYS = 45
@@ -17,13 +17,12 @@ ROTATION_DAYS = 90
 @check(
     id="iam_user_mfa_enabled_console_access",
     severity=Severity.HIGH,
-    description=(
-        "Users with a console password and no MFA device. Unlike Prowler, MFA state is fresh: users the "
-        "(up to 4-hour-old) credential report marks without MFA are confirmed with a live call first."
-    ),
     remediation="Have the user enroll a virtual MFA device (POST /admin/users/{user_name}/enrollment).",
 )
 def console_users_without_mfa(snapshot: AccountSnapshot) -> Failures:
+    """Users with a console password and no MFA device. Unlike Prowler, MFA state is fresh: users the (up to
+    4-hour-old) credential report marks without MFA are confirmed with a live call first.
+    """
     for row in snapshot.credential_rows:
         if row.password_enabled and not snapshot.has_mfa(row.user):
             yield row.user, f"User {row.user} has Console Password enabled but MFA disabled."
@@ -32,10 +31,10 @@ def console_users_without_mfa(snapshot: AccountSnapshot) -> Failures:
 @check(
     id="iam_user_console_access_unused",
     severity=Severity.MEDIUM,
-    description=f"Console passwords not used for more than {UNUSED_DAYS} days.",
     remediation="Delete the login profile of a user who no longer signs in, or offboard the user.",
 )
 def unused_console_passwords(snapshot: AccountSnapshot) -> Failures:
+    """Console passwords not used for more than `UNUSED_DAYS` days."""
     for row in snapshot.credential_rows:
         if row.password_enabled and row.password_last_used is not None:
             days = (snapshot.now - row.password_last_used).days
@@ -50,10 +49,10 @@ def unused_console_passwords(snapshot: AccountSnapshot) -> Failures:
 @check(
     id="iam_user_accesskey_unused",
     severity=Severity.MEDIUM,
-    description=f"Active access keys last used more than {UNUSED_DAYS} days ago.",
     remediation="Deactivate and delete access keys that are no longer used.",
 )
 def unused_access_keys(snapshot: AccountSnapshot) -> Failures:
+    """Active access keys last used more than `UNUSED_DAYS` days ago."""
     for row in snapshot.credential_rows:
         for key in row.access_keys:
             if key.active and key.last_used is not None:
@@ -69,10 +68,10 @@ def unused_access_keys(snapshot: AccountSnapshot) -> Failures:
 @check(
     id="iam_user_no_setup_initial_access_key",
     severity=Severity.MEDIUM,
-    description="Console users with an active access key that was never used (created at setup).",
     remediation="Delete access keys created with the user; a user creates their own key when needed.",
 )
 def initial_access_keys(snapshot: AccountSnapshot) -> Failures:
+    """Console users with an active access key that was never used (created at setup)."""
     for row in snapshot.credential_rows:
         for key in row.access_keys:
             if row.password_enabled and key.active and key.last_used is None:
@@ -82,10 +81,10 @@ def initial_access_keys(snapshot: AccountSnapshot) -> Failures:
 @check(
     id="iam_user_two_active_access_key",
     severity=Severity.MEDIUM,
-    description="Users with two active access keys.",
     remediation="Keep one active access key per user; deactivate and delete the other.",
 )
 def two_active_access_keys(snapshot: AccountSnapshot) -> Failures:
+    """Users with two active access keys."""
     for row in snapshot.credential_rows:
         if sum(key.active for key in row.access_keys) == 2:
             yield row.user, f"User {row.user} has 2 active access keys."
@@ -94,13 +93,12 @@ def two_active_access_keys(snapshot: AccountSnapshot) -> Failures:
 @check(
     id="iam_rotate_access_key_90_days",
     severity=Severity.MEDIUM,
-    description=(
-        f"Active access keys older than {ROTATION_DAYS} days. One finding per key where Prowler gives one "
-        "per user; the verdict per user is the same."
-    ),
     remediation="Create a new access key, move its users to it, then deactivate and delete the old one.",
 )
 def unrotated_access_keys(snapshot: AccountSnapshot) -> Failures:
+    """Active access keys older than `ROTATION_DAYS` days. One finding per key where Prowler gives one per
+    user; the verdict per user is the same.
+    """
     for row in snapshot.credential_rows:
         for key in row.access_keys:
             if key.active and key.last_rotated is not None:

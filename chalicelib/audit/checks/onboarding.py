@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.audit_checks.base import Failures, check
-from chalicelib.audit_checks.snapshot import AccountSnapshot
+from chalicelib.audit.checks.base import Failures, check
+from chalicelib.audit.snapshot import AccountSnapshot
 from chalicelib.models import OnboardingState
 from chalicelib.models.audit import Severity
 from chalicelib.models.records import LinkKind
@@ -12,17 +12,16 @@ from chalicelib.models.records import LinkKind
 @check(
     id="onboarding_stalled",
     severity=Severity.MEDIUM,
-    description=(
-        "Managed users created (invited) longer ago than AUDIT_STALLED_DAYS (default 7) who still have not "
-        "used their password or have no MFA device (MFA state is fresh). The emulator never records "
-        "password use, so locally every such user counts as not having used it."
-    ),
     remediation=(
         "Ask the newcomer to finish onboarding; reissue the link (POST /admin/users/{user_name}/credentials) "
         "or offboard the user."
     ),
 )
 def stalled_onboarding(snapshot: AccountSnapshot) -> Failures:
+    """Managed users created (invited) longer ago than AUDIT_STALLED_DAYS (default 7) who still have not used
+    their password or have no MFA device (MFA state is fresh). The emulator never records password use, so
+    locally every such user counts as not having used it.
+    """
     rows = {row.user: row for row in snapshot.credential_rows}
     days = snapshot.stalled_after.days
     for user in snapshot.managed_users():
@@ -41,16 +40,15 @@ def stalled_onboarding(snapshot: AccountSnapshot) -> Failures:
 @check(
     id="onboarding_link_expired_unused",
     severity=Severity.LOW,
-    description=(
-        "Credential links that expired before the newcomer opened them, and enrollment links that "
-        "expired while the user still has no MFA device. A link the table's TTL already deleted counts."
-    ),
     remediation=(
         "Send a new link: POST /admin/users/{user_name}/credentials (credentials) or "
         "POST /admin/users/{user_name}/enrollment (MFA)."
     ),
 )
 def expired_unused_links(snapshot: AccountSnapshot) -> Failures:
+    """Credential links that expired before the newcomer opened them, and enrollment links that expired while
+    the user still has no MFA device. A link the table's TTL already deleted counts.
+    """
     now = int(snapshot.now.timestamp())
     for user in snapshot.managed_users():
         record = snapshot.record_of(user.name)
@@ -70,12 +68,10 @@ def expired_unused_links(snapshot: AccountSnapshot) -> Failures:
 @check(
     id="orphaned_virtual_mfa_device",
     severity=Severity.LOW,
-    description=(
-        "Virtual MFA devices assigned to nobody, other than the device of an enrollment still in progress."
-    ),
     remediation="Delete the device (aws iam delete-virtual-mfa-device --serial-number <serial>).",
 )
 def orphaned_devices(snapshot: AccountSnapshot) -> Failures:
+    """Virtual MFA devices assigned to nobody, other than the device of an enrollment still in progress."""
     now = int(snapshot.now.timestamp())
     pending = {
         link.pending_serial

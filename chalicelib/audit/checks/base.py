@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from chalicelib.audit_checks.snapshot import AccountSnapshot
+from chalicelib.audit.snapshot import AccountSnapshot
 from chalicelib.models.audit import Finding, Severity
 
 # (resource, message) pairs: a check says what is wrong and where; the Check adds the rest.
@@ -14,11 +14,11 @@ Failures = Iterable[tuple[str, str]]
 
 @dataclass(frozen=True)
 class Check:
-    """One audit check. `description` says where it deliberately differs from Prowler's check of that id."""
+    """One audit check. Its function's docstring says what it looks for, and where it deliberately differs
+    from Prowler's check of that id."""
 
     id: str
     severity: Severity
-    description: str
     remediation: str
     evaluate: Callable[[AccountSnapshot], Failures]
 
@@ -37,11 +37,11 @@ class Check:
 
 
 def check(
-    *, id: str, severity: Severity, description: str, remediation: str
+    *, id: str, severity: Severity, remediation: str
 ) -> Callable[[Callable[[AccountSnapshot], Failures]], Check]:
     """Make a function over a snapshot into a `Check`."""
 
     def wrap(evaluate: Callable[[AccountSnapshot], Failures]) -> Check:
-        return Check(id, severity, description, remediation, evaluate)
+        return Check(id, severity, remediation, evaluate)
 
     return wrap

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.audit_checks.base import Check
-from chalicelib.audit_checks.snapshot import AccessKeyRow, AccountSnapshot, CredentialRow, IamUser
+from chalicelib.audit.checks.base import Check
+from chalicelib.audit.snapshot import AccessKeyRow, AccountSnapshot, CredentialRow, IamUser
 from chalicelib.config import load_groups_manifest
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

@@ -1,0 +1,218 @@
+"""The audit: collect the account once, run every check over it, store and return the report.
+
+AWS calls grow with the number of *failing* users, not all users: the credential report, paginated
+GetAccountAuthorizationDetails and ListVirtualMFADevices (unassigned ones), the password policy and the
+account summary, then one ListMFADevices per user the (up to 4-hour-old) credential report marks
+without MFA.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.audit.checks import ALL_CHECKS, run_checks
+from chalicelib.audit.collect import (
+    AuthorizationDetails,
+    CredentialReport,
+    confirm_mfa,
+    fetch_authorization_details,
+    fetch_credential_report,
+    fetch_password_policy,
+    fetch_root_facts,
+    fetch_secret_parameters,
+    fetch_unassigned_mfa_devices,
+    read_expected_policies,
+)
+from chalicelib.audit.snapshot import ROOT, AccountSnapshot
+from chalicelib.aws_errors import step_error
+from chalicelib.config import Settings
+from chalicelib.models.audit import AuditReport, AuditSummary, Finding, Severity
+from chalicelib.models.records import Actor, TrailEntry
+from chalicelib.state import StateStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_ssm import SSMClient
+
+log = logging.getLogger(__name__)
+
+SCHEDULER = Actor(id="scheduler", channel="schedule")
+REPORT_RETENTION = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """The audit's sense of time, which tests replace: the report's wall clock, and the monotonic clock and
+    sleep of the wait for IAM's credential report."""
+
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+def summarize(snapshot: AccountSnapshot, findings: list[Finding]) -> AuditSummary:
+    """Counts by severity and by check (every severity and every check present, zeros included)."""
+    by_check = {c.id: 0 for c in sorted(ALL_CHECKS, key=lambda c: c.id)}
+    by_severity = {s.value: 0 for s in Severity}
+    for f in findings:
+        by_check[f.check_id] = by_check.get(f.check_id, 0) + 1
+        by_severity[f.severity.value] += 1
+    return AuditSummary(
+        users=len(snapshot.users),
+        checks=len(ALL_CHECKS),
+        findings=len(findings),
+        by_severity=by_severity,
+        by_check=by_check,
+    )
+
+
+class Auditor:
+    """Runs the audit over one snapshot of the account, and keeps the reports."""
+
+    def __init__(
+        self,
+        iam: IAMClient,
+        store: StateStore,
+        settings: Settings,
+        *,
+        stalled_after: timedelta,
+        report_deadline: float = 20.0,
+        ssm: SSMClient | None = None,
+        secret_parameters: Sequence[str] = (),
+        clocks: Clocks = Clocks(),
+    ) -> None:
+        self._iam = iam
+        self._ssm = ssm
+        self._secret_parameters = tuple(secret_parameters) if ssm is not None else ()
+        self._store = store
+        self._settings = settings
+        self._stalled_after = stalled_after
+        self._report_deadline = report_deadline
+        self._clocks = clocks
+
+    def snapshot(self) -> AccountSnapshot:
+        """Everything the checks read, each source fetched once (in parallel), MFA state made fresh."""
+        iam, clocks = self._iam, self._clocks
+        jobs: dict[str, Callable[[], Any]] = {
+            "GetCredentialReport": lambda: fetch_credential_report(
+                iam, monotonic=clocks.monotonic, sleep=clocks.sleep, deadline=self._report_deadline
+            ),
+            "GetAccountAuthorizationDetails": lambda: fetch_authorization_details(iam),
+            "ListVirtualMFADevices": lambda: fetch_unassigned_mfa_devices(iam),
+            "GetAccountPasswordPolicy": lambda: fetch_password_policy(iam),
+            "GetAccountSummary": lambda: fetch_root_facts(iam),
+            "StateTableUsers": self._store.list_users,
+            "StateTableLinks": self._store.list_links,
+        }
+        if self._ssm is not None and self._secret_parameters:
+            ssm = self._ssm
+            jobs["DescribeParameters"] = lambda: fetch_secret_parameters(ssm, self._secret_parameters)
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            futures = {name: pool.submit(job) for name, job in jobs.items()}
+        for name, future in futures.items():
+            error = future.exception()
+            if isinstance(error, ClientError):
+                raise step_error("Auditing the account", name, error) from error
+            if error is not None:
+                raise error
+        report: CredentialReport = futures["GetCredentialReport"].result()
+        details: AuthorizationDetails = futures["GetAccountAuthorizationDetails"].result()
+
+        # Users deleted since the report was generated are gone; users created since are not in it yet.
+        rows = tuple(r for r in report.rows if r.user != ROOT and r.user in details.users)
+        mfa_users = {r.user for r in rows if r.mfa_active}
+        managed = self._settings.user_path
+        # Only users a check would report for missing MFA are confirmed live: console users and
+        # managed (onboarding) users.
+        suspects = {
+            r.user
+            for r in rows
+            if r.user not in mfa_users
+            and (r.password_enabled or details.users[r.user].path.startswith(managed))
+        }
+        try:
+            mfa_users |= confirm_mfa(iam, suspects)
+        except ClientError as error:
+            raise step_error("Auditing the account", "ListMFADevices", error) from error
+
+        return AccountSnapshot(
+            now=clocks.now(),
+            managed_path=managed,
+            managed_groups=self._settings.groups,
+            stalled_after=self._stalled_after,
+            credential_rows=rows,
+            users=details.users,
+            groups=details.groups,
+            deployed_policies=details.policies,
+            expected_policies=read_expected_policies(self._settings.groups),
+            unassigned_mfa_devices=futures["ListVirtualMFADevices"].result(),
+            mfa_users=frozenset(mfa_users),
+            password_policy=futures["GetAccountPasswordPolicy"].result(),
+            root=futures["GetAccountSummary"].result(),
+            records={r.user_name.lower(): r for r in futures["StateTableUsers"].result()},
+            links={link.link_id: link for link in futures["StateTableLinks"].result()},
+            credential_report_generated_at=report.generated_at,
+            secret_parameters=futures["DescribeParameters"].result()
+            if "DescribeParameters" in futures
+            else (),
+        )
+
+    def audit(self) -> AuditReport:
+        """Run every check over a fresh snapshot; stores nothing."""
+        snapshot = self.snapshot()
+        findings = run_checks(snapshot)
+        return AuditReport(
+            generated_at=snapshot.now,
+            credential_report_generated_at=snapshot.credential_report_generated_at,
+            summary=summarize(snapshot, findings),
+            findings=findings,
+        )
+
+    def run(self, actor: Actor = SCHEDULER) -> AuditReport:
+        """Audit now, store the report (the newest becomes `latest()`), record who asked, return it."""
+        try:
+            report = self.audit()
+            # Compressed: an item holds 400 KB, and thousands of findings repeat the same phrases.
+            body = zlib.compress(report.model_dump_json().encode())
+            self._store.transact(
+                [
+                    self._store.report_put(report.generated_at, body, report.generated_at + REPORT_RETENTION),
+                    self._store.trail_put(self._trail(actor, f"ok: {report.summary.findings} findings")),
+                ]
+            )
+        except Exception as error:
+            with contextlib.suppress(Exception):
+                self._store.record(self._trail(actor, f"failed: {type(error).__name__}"))
+            raise
+        return report
+
+    def run_scheduled(self, announce: Callable[[AuditReport], None]) -> AuditReport:
+        """The daily run: audit and store as the scheduler, then `announce` the report (to Slack).
+
+        The report is stored either way: a failed announcement is only logged, by its type alone, since
+        the message of a failed post can carry the webhook's URL.
+        """
+        report = self.run()
+        try:
+            announce(report)
+        except Exception as error:
+            log.error("posting the audit summary to Slack failed: %s", type(error).__name__)
+        return report
+
+    def latest(self) -> AuditReport | None:
+        """The newest stored report, if any."""
+        body = self._store.latest_report()
+        return AuditReport.model_validate_json(zlib.decompress(body)) if body else None
+
+    def _trail(self, actor: Actor, outcome: str) -> TrailEntry:
+        return TrailEntry(actor.id, "run_audit", "account", actor.channel, outcome, self._clocks.now())

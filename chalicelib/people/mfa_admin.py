@@ -1,0 +1,118 @@
+"""The admin's half of MFA: a fresh enrollment link for a user without MFA, and the reset of a lost device."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.aws_errors import error_code, retry_eventual, step_error
+from chalicelib.errors import MfaAlreadyEnabled
+from chalicelib.models import Link, OnboardingState
+from chalicelib.models.records import Actor, LinkKind, LinkRecord, UserRecord
+from chalicelib.onboarding import links
+from chalicelib.people.managed import find_managed_user, record_writes
+from chalicelib.service import Service
+from chalicelib.trail import recorded
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+
+class MfaAdmin(Service):
+    """What an admin does to a user's MFA."""
+
+    @recorded("issue_enrollment")
+    def issue_enrollment(self, user_name: str, actor: Actor) -> Link:
+        """A fresh enrollment link for a managed user without MFA; 409 when they have a device."""
+        record, user = find_managed_user(self._iam, self._store, self._settings, user_name)
+        name = user["UserName"]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            f_devices = pool.submit(self._iam.list_mfa_devices, UserName=name)
+            f_previous = pool.submit(links.enrollment_of, self._store, record)
+        if f_devices.result()["MFADevices"]:
+            raise MfaAlreadyEnabled(
+                f"{name} has an MFA device already; if it is lost, reset it (DELETE /admin/users/{name}/mfa)."
+            )
+        state = None if record else OnboardingState.INVITED
+        link, writes = self._new_link(record, user, state, f_previous.result())
+        self._store.transact([*writes, self.trail.ok(actor, "issue_enrollment", name)])
+        return link
+
+    @recorded("reset_mfa")
+    def reset(self, user_name: str, actor: Actor) -> tuple[list[str], Link]:
+        """Remove a user's MFA devices (lost phone) and hand out a fresh enrollment link."""
+        record, user = find_managed_user(self._iam, self._store, self._settings, user_name)
+        name = user["UserName"]
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            f_assigned = pool.submit(self._iam.list_mfa_devices, UserName=name)
+            f_unassigned = pool.submit(links.unassigned_devices_of, self._iam, name)
+            f_previous = pool.submit(links.enrollment_of, self._store, record)
+        assigned = [d["SerialNumber"] for d in f_assigned.result()["MFADevices"]]
+        previous = f_previous.result()
+        # A device this service made for the user and that nothing uses any more (a reset that stopped
+        # between deactivating and deleting) goes too; the pending one is replaced with the link below.
+        leftovers = [s for s in f_unassigned.result() if s != links.pending_serial(previous)]
+        for serial in assigned:
+            self._reset_step(
+                name,
+                f"DeactivateMFADevice({serial})",
+                partial(self._iam.deactivate_mfa_device, UserName=name, SerialNumber=serial),
+            )
+        for serial in [s for s in assigned if ":mfa/" in s] + leftovers:
+            # Virtual devices are deleted too (IAM only once deactivated); hardware ones only deactivated.
+            self._reset_step(
+                name,
+                f"DeleteVirtualMFADevice({serial})",
+                partial(self._iam.delete_virtual_mfa_device, SerialNumber=serial),
+            )
+        opened = record is not None and record.state != OnboardingState.INVITED
+        state = OnboardingState.CREDENTIALS_VIEWED if opened else OnboardingState.INVITED
+        link, writes = self._new_link(record, user, state, previous)
+        try:
+            self._store.transact([*writes, self.trail.ok(actor, "reset_mfa", name)])
+        except ClientError as error:
+            raise step_error(
+                f"Resetting MFA of {name}",
+                "StateWrite",
+                error,
+                outcome="Run it again: it carries on where it stopped.",
+            ) from error
+        return assigned + leftovers, link
+
+    def _reset_step(self, name: str, step: str, call: Callable[[], Any]) -> None:
+        try:
+            retry_eventual(call)
+        except ClientError as error:
+            if error_code(error) == "NoSuchEntity":
+                return  # already gone: a reset can be run again after a failure
+            raise step_error(
+                f"Resetting MFA of {name}",
+                step,
+                error,
+                outcome="Run it again: it carries on where it stopped.",
+            ) from error
+
+    def _new_link(
+        self,
+        record: UserRecord | None,
+        user: dict[str, Any],
+        state: OnboardingState | None,
+        previous: LinkRecord | None,
+    ) -> tuple[Link, list[TransactWriteItemTypeDef]]:
+        """A new enrollment link that kills every older link of the user and the pending device.
+
+        The older credential link dies too: an admin acting on a user's MFA decides which link is live,
+        and a leaked credential link would otherwise hand out a fresh enrollment of its own.
+        """
+        links.delete_pending_device(self._iam, links.pending_serial(previous))
+        enrollment = links.issue(LinkKind.ENROLLMENT, user["UserName"], self._settings, self._clock())
+        writes = [
+            self._store.link_put(enrollment.record),
+            *links.older_links_killed(self._store, record),
+            record_writes(self._store, record, user, state, enrollment_id=enrollment.link_id, bundle_id=None),
+        ]
+        return enrollment.link(self._settings), writes
