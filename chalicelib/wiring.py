@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
-from functools import partial
 from typing import TYPE_CHECKING
 
 from chalicelib import account, aws
 from chalicelib.config import audit_stalled_after, settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
+from chalicelib.models import ClaimedCredentials
+from chalicelib.models.mfa import SessionReport
+from chalicelib.onboarding.claim import claim_bundle
 from chalicelib.onboarding.enrollment import Enrollment
+from chalicelib.people import session
 from chalicelib.people.create import Creation
 from chalicelib.people.directory import Directory
-from chalicelib.people.identity import require_admin
+from chalicelib.people.identity import Caller, require_admin
 from chalicelib.people.mfa_admin import MfaAdmin
 from chalicelib.people.offboarding import Offboarding
 from chalicelib.people.reissue import Reissue
@@ -66,6 +69,26 @@ def enrollment() -> Enrollment:
     return Enrollment(aws.iam(), store(), settings())
 
 
+def check_admin(user_name: str | None) -> None:
+    """Refuse (403) unless `user_name` is an IAM user of this account in one of the admin groups."""
+    require_admin(aws.iam(), user_name, settings().admin_groups)
+
+
+def session_report(caller: Caller) -> SessionReport:
+    """What IAM knows of the caller: identity, credential type, MFA devices and MFA state."""
+    return session.session_report(aws.iam(), caller)
+
+
+def claim_credentials(token: str) -> ClaimedCredentials:
+    """Open the credential bundle of a one-time link, once."""
+    return claim_bundle(token, iam=aws.iam(), store=store(), settings=settings())
+
+
+def provisionable_groups() -> list[str]:
+    """The groups an admin may put a user in (policies/groups.json), sorted."""
+    return sorted(settings().groups)
+
+
 def slack_signing_secret() -> str:
     """Slack's signing secret: from SSM by name when deployed, from the environment locally.
 
@@ -102,7 +125,7 @@ def slack_channel() -> SlackChannel:
     gate, conf = slack_gate(), settings()
     return SlackChannel(
         gate=gate,
-        require_admin=partial(require_admin, aws.iam(), admin_groups=conf.admin_groups),
+        require_admin=check_admin,
         once=store(),
         services=Services(
             creation=creation,

@@ -5,25 +5,23 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib import wiring
-from chalicelib.api.admin import authorized_admin, iam_auth
-from chalicelib.api.http import json_response, translating_errors
+from chalicelib.api.http import json_response, route
 from chalicelib.errors import NoReport
+from chalicelib.models.audit import AuditReport
+from chalicelib.models.records import Actor
 
 audit = Blueprint(__name__)
 
 
-@audit.route("/admin/audit", methods=["POST"], authorizer=iam_auth)
-@translating_errors
-def run_audit() -> Response:
+@route(audit, "/admin/audit", "POST", "Audit the account now", returns=AuditReport, access="admin")
+def run_audit(actor: Actor) -> Response:
     """Audit the account now; the report is stored and returned."""
-    return json_response(wiring.auditor().run(authorized_admin()))
+    return json_response(wiring.auditor().run(actor))
 
 
-@audit.route("/admin/audit", methods=["GET"], authorizer=iam_auth)
-@translating_errors
+@route(audit, "/admin/audit", "GET", "The latest audit report", returns=AuditReport, access="admin")
 def latest_audit() -> Response:
     """The newest stored report."""
-    authorized_admin()
     report = wiring.auditor().latest()
     if report is None:
         raise NoReport("No audit has run yet; POST /admin/audit runs one now.")

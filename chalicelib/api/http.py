@@ -1,25 +1,35 @@
-"""Where domain errors become HTTP responses, and where request bodies are read and validated."""
+"""How a route is declared, where domain errors become HTTP responses, and where bodies are read."""
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from botocore.exceptions import ClientError
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Blueprint, IAMAuthorizer, Request, Response
 from pydantic import BaseModel, ValidationError
 
+from chalicelib import wiring
 from chalicelib.aws_errors import error_code, unexpected_error
 from chalicelib.errors import BodyTooLarge, InvalidRequest, MalformedJson, ProductError
+from chalicelib.models.records import Actor
 from chalicelib.people.identity import Caller, authenticated_caller
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
-JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+JSON = "application/json"
+JSON_HEADERS = {"Content-Type": JSON, "Cache-Control": "no-store"}
+
+View = Callable[..., Response]
+# `iam`: signed with SigV4 by a caller of this account; `admin`: and in one of the admin groups.
+Access = Literal["anyone", "iam", "admin"]
+IAM_AUTH = IAMAuthorizer()
 
 
 def error_response(
@@ -62,6 +72,80 @@ def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]
             return error_response(500, "internal_error", "Something went wrong on our side; try again later.")
 
     return wrapper
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    """What the OpenAPI document says of a route beyond Chalice's route table (path, authorizer, types)."""
+
+    summary: str
+    returns: type[BaseModel] | None = None  # None: a body without a model (HTML, this document)
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query_flags: Mapping[str, str] = field(default_factory=dict)  # name → what `true` means
+    produces: str = JSON
+
+
+_DOCUMENTED: dict[View, RouteDoc] = {}
+
+
+def route_doc(view: Callable[..., Any]) -> RouteDoc | None:
+    """What `route` recorded for a view Chalice serves; None for a route declared some other way."""
+    return _DOCUMENTED.get(view)
+
+
+def route(
+    blueprint: Blueprint,
+    path: str,
+    method: str,
+    summary: str,
+    *,
+    returns: type[BaseModel] | None = None,
+    status: int = 200,
+    body: type[BaseModel] | None = None,
+    query_flags: Mapping[str, str] | None = None,
+    access: Access = "anyone",
+    consumes: Sequence[str] = (JSON,),
+    produces: str = JSON,
+) -> Callable[[View], View]:
+    """Declare a route with its documentation, so the OpenAPI document is built from what is served.
+
+    The view runs inside `translating_errors`, after the access check: an `iam` or `admin` route sits
+    behind API Gateway's IAM authorizer, and the caller is refused before anything about the request is
+    looked at. Besides its path parameters, a view may ask for `caller` (the signed caller), `actor` (the
+    acting admin) and `body` (the JSON body, parsed as `body`). Each route has one success response:
+    `status`, with a `returns` body (or, for None, an untyped one of the `produces` type).
+    """
+    doc = RouteDoc(summary, returns, status, body, query_flags or {}, produces)
+    offered = {part[1:-1] for part in path.split("/") if part.startswith("{")}
+    offered |= {"iam": {"caller"}, "admin": {"caller", "actor"}}.get(access, set())
+    if body is not None and list(consumes) == [JSON]:
+        offered.add("body")
+
+    def declare(view: View) -> View:
+        wants = set(inspect.signature(view).parameters)
+        if wants - offered:
+            raise TypeError(f"{view.__name__}: this route gives no {', '.join(sorted(wants - offered))}")
+
+        @functools.wraps(view)
+        def checked(**params: Any) -> Response:
+            given: dict[str, Any] = {}
+            if access != "anyone":
+                given["caller"] = caller = signed_caller(blueprint)
+                if access == "admin":
+                    wiring.check_admin(caller.user_name)
+                    given["actor"] = Actor(id=caller.arn, channel="rest")
+            if "body" in wants and body is not None:
+                given["body"] = parse_body(blueprint.current_request, body)
+            return view(**params, **{name: value for name, value in given.items() if name in wants})
+
+        served = translating_errors(checked)
+        _DOCUMENTED[served] = doc
+        authorizer = None if access == "anyone" else IAM_AUTH
+        blueprint.route(path, methods=[method], authorizer=authorizer, content_types=list(consumes))(served)
+        return served
+
+    return declare
 
 
 def signed_caller(blueprint: Blueprint) -> Caller:

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, IAMAuthorizer, Response
+from chalice.app import Blueprint, Response
 
-from chalicelib import aws
-from chalicelib.api.http import json_response, signed_caller, translating_errors
-from chalicelib.models.mfa import MfaSessionProof
-from chalicelib.people.session import session_report
+from chalicelib import wiring
+from chalicelib.api.http import json_response, route
+from chalicelib.models.mfa import MfaSessionProof, SessionReport
+from chalicelib.people.identity import Caller
 
 session = Blueprint(__name__)
-iam_auth = IAMAuthorizer()
 
 
-@session.route("/session", methods=["GET"], authorizer=iam_auth)
-@translating_errors
-def describe_session() -> Response:
+@route(
+    session,
+    "/session",
+    "GET",
+    "Who am I, and is my session MFA-authenticated",
+    returns=SessionReport,
+    access="iam",
+)
+def describe_session(caller: Caller) -> Response:
     """Who the caller is, their credential type, MFA devices and what is known of MFA on this session."""
-    caller = signed_caller(session)
-    return json_response(session_report(aws.iam(), caller))
+    return json_response(wiring.session_report(caller))
 
 
-@session.route("/session/mfa", methods=["GET"], authorizer=iam_auth)
-@translating_errors
+@route(
+    session, "/session/mfa", "GET", "Answers only to an MFA session", returns=MfaSessionProof, access="iam"
+)
 def prove_mfa() -> Response:
     """Reachable only with MFA: the API's resource policy denies it otherwise, so answering proves it."""
-    signed_caller(session)
     return json_response(MfaSessionProof(multi_factor_auth_present=True))

@@ -8,8 +8,8 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib import wiring
-from chalicelib.api.http import json_response, translating_errors
-from chalicelib.models.slack import SlackMessage
+from chalicelib.api.http import json_response, route
+from chalicelib.models.slack import InteractivityForm, SlackMessage, SlashCommand
 
 slack = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded"]
@@ -28,16 +28,29 @@ def _slack_response(message: SlackMessage | None) -> Response:
     return json_response(message.model_dump(mode="json", exclude_none=True))
 
 
-@slack.route("/slack/commands", methods=["POST"], content_types=FORM)
-@translating_errors
+@route(
+    slack,
+    "/slack/commands",
+    "POST",
+    "The /iam slash command (signed by Slack: X-Slack-Signature, X-Slack-Request-Timestamp)",
+    body=SlashCommand,
+    returns=SlackMessage,
+    consumes=FORM,
+)
 def slash_command() -> Response:
     """The `/iam` slash command."""
     body, headers = _as_signed()
     return _slack_response(wiring.slack_channel().answer_command(body, headers, wiring.slack_jobs))
 
 
-@slack.route("/slack/interactivity", methods=["POST"], content_types=FORM)
-@translating_errors
+@route(
+    slack,
+    "/slack/interactivity",
+    "POST",
+    "Button clicks on /iam messages (signed by Slack); answered 200 with an empty body",
+    body=InteractivityForm,
+    consumes=FORM,
+)
 def interactivity() -> Response:
     """Button clicks on our messages (the offboarding confirmation)."""
     body, headers = _as_signed()

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api.http import route
+
 web = Blueprint(__name__)
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -58,31 +60,31 @@ def _serve(name: str) -> Response:
     )
 
 
-@web.route("/", methods=["GET"])
+@route(web, "/", "GET", "The newcomer's page (HTML)", produces="text/html")
 def home() -> Response:
     """The page without a link: it says to open the link from the admin."""
     return _serve("index.html")
 
 
-@web.route("/onboard", methods=["GET"])
+@route(web, "/onboard", "GET", "The newcomer's page for a credential link (HTML)", produces="text/html")
 def onboard() -> Response:
     """The page a credential link opens (`/onboard#<token>`)."""
     return _serve("index.html")
 
 
-@web.route("/enroll", methods=["GET"])
+@route(web, "/enroll", "GET", "The newcomer's page for an enrollment link (HTML)", produces="text/html")
 def enroll() -> Response:
     """The page an enrollment link opens (`/enroll#<token>`), straight at the MFA step."""
     return _serve("index.html")
 
 
-@web.route("/static/app.js", methods=["GET"])
+@route(web, "/static/app.js", "GET", "The page's script", produces="text/javascript")
 def script() -> Response:
     """The page's script."""
     return _serve("app.js")
 
 
-@web.route("/static/style.css", methods=["GET"])
+@route(web, "/static/style.css", "GET", "The page's style sheet", produces="text/css")
 def stylesheet() -> Response:
     """The page's style sheet."""
     return _serve("style.css")
