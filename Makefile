@@ -74,7 +74,7 @@ screenshots: venv browser
 	@if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then $(APT) update -qq && $(APT) install -y -qq fonts-noto-cjk; fi
 	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
-# --- deployment (issue 7) -------------------------------------------------------------------------
+# --- deployment -----------------------------------------------------------------------------------
 # `make package` builds build/template.json + build/deployment.zip; `make deploy` ships them.
 # Chalice takes the Lambda runtime from the interpreter it runs under: the venv's Python 3.12+.
 STAGE ?= dev
@@ -114,14 +114,14 @@ deploy-settings:
 	@test -n "$(ARTIFACT_BUCKET)" || { echo "Set ARTIFACT_BUCKET=<an S3 bucket for the code, in $(DEPLOY_REGION)>"; exit 1; }
 	@test -n "$(PUBLIC_BASE_URL)" || { echo "Set PUBLIC_BASE_URL=https://..."; exit 1; }
 
-# --- fault injection (issue 8) ---------------------------------------------------------------------
+# --- fault injection -------------------------------------------------------------------------------
 # Every AWS call of every operation fails in turn (tests/fault_cases.py); the table in docs/evidence.md
 # (linked from the README) is this run, rewritten between its markers.
 .PHONY: faults-table
 faults-table: venv
 	$(BIN)/python -m tests.fault_cases --doc docs/evidence.md > /dev/null
 
-# --- evidence (issue 8) ---------------------------------------------------------------------------
+# --- evidence -------------------------------------------------------------------------------------
 # `make load`: 50 concurrent newcomers (claim twice at once, enroll, verify) against `make run`'s stack,
 # started on a free 127.0.0.1 port; prints throughput and latency percentiles, fails if a promise breaks.
 .PHONY: load

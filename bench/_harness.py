@@ -1,62 +1,24 @@
-"""What the benchmarks share: an emulated bootstrapped account, and counting the AWS calls made."""
+"""What the benchmarks share: the Lambda handler invoked as API Gateway does, and the figures' rows.
+
+The emulated account and the call log are local/emulator.py's and local/observe.py's.
+"""
 
 from __future__ import annotations
 
 import copy
 import json
-import os
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-for _key, _value in {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-}.items():
-    os.environ.setdefault(_key, _value)
-os.environ.pop("AWS_ENDPOINT_URL", None)
+from local.emulator import ACCOUNT_ID, use_in_process_emulator
 
-
-@contextmanager
-def emulated_account() -> Iterator[None]:
-    """A fresh in-process emulated account, bootstrapped as `make run` does."""
-    from moto import mock_aws
-
-    from chalicelib import account, aws
-    from chalicelib.config import settings
-    from local.bootstrap import bootstrap
-
-    for client in (aws.iam, aws.dynamodb, aws.sts, aws.ssm, aws.lambda_):
-        client.cache_clear()
-    account.forget()
-    with mock_aws():
-        bootstrap(aws.iam(), aws.dynamodb(), settings(), "123456789012")
-        yield
-
-
-@contextmanager
-def counting_calls() -> Iterator[Counter[str]]:
-    """Count the AWS calls made through the container's clients, by `Service.Operation`."""
-    from local.observe import observing_calls
-
-    counts: Counter[str] = Counter()
-
-    def record(model: Any, params: dict[str, Any]) -> None:
-        counts[f"{model.service_model.service_id}.{model.name}"] += 1
-
-    with observing_calls(record):
-        yield counts
+use_in_process_emulator()
 
 
 # --- invoking the Lambda handler as API Gateway does ------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]
-ACCOUNT_ID = "123456789012"
 EVENT = json.loads((ROOT / "tests" / "events" / "apigw_post_admin_users.json").read_text())
 
 

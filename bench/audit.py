@@ -7,15 +7,13 @@ emulator (moto, in-process) answers GetAccountAuthorizationDetails in a single p
 
 from __future__ import annotations
 
-import os
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bench._harness import Row
-from local.observe import observing_calls
+from local.emulator import ACCOUNT_ID, emulated_account
+from local.observe import recording_calls
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -23,30 +21,8 @@ if TYPE_CHECKING:
 
 SIZES = (100, 1_000, 5_000)
 FAILING = 5
-ACCOUNT_ID = "123456789012"
 # A throwaway password for emulated users (the emulator ignores the password policy anyway).
 EMULATED_PASSWORD = "Bench-password-0123456789!"  # noqa: S105
-
-
-class CallCounter:
-    """Counts the AWS operations made through the clients it is attached to (botocore event hooks)."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-
-    def _count(self, model: Any, params: dict[str, Any]) -> None:
-        self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
-
-    @contextmanager
-    def attached(self, *clients: Any) -> Iterator[CallCounter]:
-        """Count calls of `clients` while inside the block."""
-        with observing_calls(self._count, clients):
-            yield self
-
-    @property
-    def total(self) -> int:
-        """All calls counted."""
-        return sum(self.calls.values())
 
 
 def add_healthy_users(iam: IAMClient, count: int, *, start: int = 0, path: str = "/onboarding/") -> None:
@@ -97,12 +73,11 @@ def naive_audit(iam: IAMClient) -> set[str]:
 
 def measure(run: Callable[[], object], *clients: Any) -> tuple[int, float]:
     """AWS calls and seconds of one `run()`."""
-    counter = CallCounter()
-    with counter.attached(*clients):
+    with recording_calls(clients) as calls:
         start = time.perf_counter()
         run()
         elapsed = time.perf_counter() - start
-    return counter.total, elapsed
+    return len(calls), elapsed
 
 
 # What EventBridge hands the scheduled function (`daily_audit` in app.py).
@@ -137,17 +112,10 @@ def _scheduled_audit() -> None:
 
 def bench_size(users: int) -> tuple[int, float, int, float]:
     """(audit calls, audit seconds, naive calls, naive seconds) on an account of `users` users."""
-    from moto import mock_aws
-
     from chalicelib import aws
-    from chalicelib.config import settings
-    from local.bootstrap import bootstrap
 
-    for getter in (aws.iam, aws.dynamodb, aws.sts, settings):
-        getter.cache_clear()
-    with mock_aws():
+    with emulated_account():
         iam, dynamodb = aws.iam(), aws.dynamodb()
-        bootstrap(iam, dynamodb, settings(), ACCOUNT_ID)
         add_healthy_users(iam, users - FAILING)
         add_failing_users(iam, FAILING)
         # IAM keeps a credential report for 4 hours; a daily audit usually finds one ready.
@@ -184,11 +152,6 @@ def rows(sizes: tuple[int, ...] = SIZES) -> list[Row]:
 
 def main(sizes: tuple[int, ...] = SIZES) -> None:
     """Print the table."""
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # the groups attach AWS managed policies
-    os.environ.pop("AWS_ENDPOINT_URL", None)
     print(f"Audit vs naive per-user audit ({FAILING} failing users per account; calls = IAM + DynamoDB)")
     row = "{:>7} | {:>11} | {:>6} | {:>8} | {:>11} | {:>8}"
     print(row.format("users", "audit calls", "in IAM", "audit s", "naive calls", "naive s"))

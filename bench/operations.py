@@ -2,15 +2,14 @@
 
 Each operation runs through the API's Lambda handler with the event API Gateway would send, on the
 in-process emulator (moto), bootstrapped as `make run` does. Calls are counted per invocation: `cold` is
-the first invocation after the container's caches are emptied (password policy, account alias, Slack
-signing secret), `warm` every later one. Times are medians over warm invocations: the emulator's
-latency, not AWS's (an IAM call costs 100-400 ms there), so compare rows, not absolutes.
+the first invocation after the container's caches are emptied (`wiring.reset()`: settings, clients,
+password policy, account alias, Slack signing secret), `warm` every later one. Times are medians over
+warm invocations: the emulator's latency, not AWS's (an IAM call costs 100-400 ms there), so compare
+rows, not absolutes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import statistics
 import time
@@ -22,7 +21,10 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
-from bench._harness import Row, counting_calls, emulated_account, invoke, reply
+from bench._harness import Row, invoke, reply
+from local.emulator import emulated_account
+from local.observe import recording_calls
+from local.slack import slack_signature
 
 RUNS = 15
 GROUPS = ["developer", "administrator"]
@@ -77,7 +79,7 @@ MINIMUM: dict[str, tuple[int, str]] = {
 
 
 def _signed(text: str, n: int) -> tuple[str, dict[str, str]]:
-    """A `/iam <text>` form body and the headers Slack signs it with (v0 HMAC-SHA256)."""
+    """A `/iam <text>` form body and the headers Slack signs it with."""
     body = urlencode(
         {
             "team_id": SLACK_TEAM,
@@ -89,12 +91,9 @@ def _signed(text: str, n: int) -> tuple[str, dict[str, str]]:
             "response_url": "https://hooks.slack.com/commands/T0/1/bench",
         }
     )
-    ts = str(int(time.time()))
-    digest = hmac.new(SLACK_SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": f"v0={digest}",
+        **slack_signature(body.encode(), SLACK_SECRET),
     }
     return body, headers
 
@@ -117,31 +116,26 @@ def _accept_worker_invokes() -> None:
     aws.lambda_().meta.events.register("before-call.lambda.Invoke", accepted)  # type: ignore[arg-type]
 
 
-def _forget_container_caches() -> None:
-    from chalicelib import account
-
-    account.forget()
-
-
 def _measure(operation: str, runs: list[Callable[[], object]]) -> Row:
     """Run the first callable cold, the rest warm; count calls and time each."""
-    _forget_container_caches()
-    with counting_calls() as cold:
+    from chalicelib import wiring
+
+    wiring.reset()
+    _accept_worker_invokes()  # on the new Lambda client
+    with recording_calls() as cold:
         runs[0]()
     times, warm_counts = [], []
     for run in runs[1:]:
-        with counting_calls() as counts:
+        with recording_calls() as calls:
             start = time.perf_counter()
             run()
             times.append((time.perf_counter() - start) * 1000)
-        warm_counts.append(counts)
+        warm_counts.append(calls.counts())
     warm: Counter[str] = warm_counts[-1]
     assert all(c == warm for c in warm_counts), f"{operation}: calls differ between warm runs"
     minimum, why = MINIMUM[operation]
-    detail = ", ".join(f"{n}x {op.split('.', 1)[1]}" for op, n in sorted(warm.items()))
-    return Row(
-        operation, sum(cold.values()), sum(warm.values()), minimum, statistics.median(times), why, detail
-    )
+    detail = ", ".join(f"{n}x {op.split(':', 1)[1]}" for op, n in sorted(warm.items()))
+    return Row(operation, len(cold), sum(warm.values()), minimum, statistics.median(times), why, detail)
 
 
 def rows() -> list[Row]:
@@ -150,8 +144,6 @@ def rows() -> list[Row]:
 
     import pyotp
 
-    from chalicelib.config import slack_settings
-
     os.environ.update(
         SLACK_SIGNING_SECRET=SLACK_SECRET,
         SLACK_ADMINS=f"{SLACK_ADMIN}:admin",
@@ -159,12 +151,10 @@ def rows() -> list[Row]:
         SLACK_APP_ID=SLACK_APP,
         SLACK_WORKER_FUNCTION="iam-onboarding-bench-slack_worker",
     )
-    slack_settings.cache_clear()
     n = RUNS + 1
     names = [f"bench{i:03d}" for i in range(n)]
     results = []
     with emulated_account():
-        _accept_worker_invokes()
         bundles: list[str] = []
         enrollments: list[str] = []
         secrets: list[str] = []
@@ -271,7 +261,6 @@ def round_trips() -> RoundTrips:
     from chalicelib import aws
     from local.gate import ResourcePolicyGate
     from local.gateway import CallerDirectory, DevGateway
-    from local.observe import observing_calls
 
     with emulated_account():
         iam, sts = boto3.client("iam"), boto3.client("sts")
@@ -281,11 +270,10 @@ def round_trips() -> RoundTrips:
             app, config, ResourcePolicyGate.from_file(account_id=callers.account_id), callers
         )
         headers = {"content-type": "application/json", "X-Dev-Caller": "admin", "X-Dev-Mfa": "true"}
-        lookups: list[str] = []
         trips = []
         with (
             _slowed([aws.iam(), aws.dynamodb(), aws.sts(), iam, sts], LATENCY_S),
-            observing_calls(lambda model, _: lookups.append(model.name), [iam, sts]),
+            recording_calls([iam, sts]) as lookups,
         ):
             for i in range(ROUND_TRIP_RUNS):
                 body = json.dumps({"user_name": f"trips{i:02d}", "groups": GROUPS}).encode()

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from chalicelib import caches
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_iam import IAMClient
@@ -34,30 +36,35 @@ _CONFIG = Config(
 )
 
 
+@caches.register
 @functools.cache
 def iam() -> IAMClient:
     """The IAM client of this container."""
     return boto3.client("iam", config=_CONFIG)
 
 
+@caches.register
 @functools.cache
 def dynamodb() -> DynamoDBClient:
     """The DynamoDB client of this container."""
     return boto3.client("dynamodb", config=_CONFIG)
 
 
+@caches.register
 @functools.cache
 def sts() -> STSClient:
     """The STS client of this container."""
     return boto3.client("sts", config=_CONFIG)
 
 
+@caches.register
 @functools.cache
 def ssm() -> SSMClient:
     """The SSM client of this container (secrets kept in Parameter Store)."""
     return boto3.client("ssm", config=_CONFIG)
 
 
+@caches.register
 @functools.cache
 def lambda_() -> LambdaClient:
     """The Lambda client of this container (the Slack channel hands slow work to its worker function)."""

@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from chalicelib import caches
+
 # `chalicelib/policies` links to the top-level `policies/` so the manifest ships inside the Lambda zip.
 POLICIES_DIR = Path(__file__).resolve().parent / "policies"
 
@@ -63,9 +65,10 @@ def load_groups_manifest(path: Path | None = None) -> dict[str, GroupSpec]:
     }
 
 
+@caches.register
 @functools.cache
 def settings() -> Settings:
-    """The settings of this container; call `settings.cache_clear()` after changing the environment."""
+    """The settings of this container; `wiring.reset()` after changing the environment."""
     port = os.environ.get("PORT", "8000")
     path = os.environ.get("USER_PATH", "/onboarding/")
     if not (path.startswith("/") and path.endswith("/")):
@@ -117,9 +120,10 @@ def _slack_admins(value: str) -> tuple[dict[str, str], str | None]:
     return admins, None
 
 
+@caches.register
 @functools.cache
 def slack_settings() -> SlackSettings:
-    """The Slack settings of this container; `slack_settings.cache_clear()` after changing the environment.
+    """The Slack settings of this container; `wiring.reset()` after changing the environment.
 
     Deployed, the signing secret is read from SSM by parameter name (`SLACK_SIGNING_SECRET_PARAM`);
     locally, from `SLACK_SIGNING_SECRET`. `SLACK_TEAM_ID` and `SLACK_APP_ID` pin the one workspace and

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from chalicelib import account, aws
+from chalicelib import account, aws, caches
 from chalicelib.config import audit_stalled_after, settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
 from chalicelib.models import ClaimedCredentials
@@ -205,3 +205,13 @@ def post_audit_summary(report: AuditReport) -> None:
 def daily_audit() -> AuditReport:
     """The scheduled audit: run and stored as the scheduler, its summary posted to Slack."""
     return auditor(report_deadline=SCHEDULED_REPORT_DEADLINE).run_scheduled(announce=post_audit_summary)
+
+
+def reset() -> None:
+    """Forget everything this warm container keeps, as a cold start would (tests and benchmarks).
+
+    Settings, AWS clients, the static files and the OpenAPI document (`caches`), and the account facts
+    kept for a few minutes (`account`).
+    """
+    caches.reset()
+    account.forget()

@@ -2,10 +2,10 @@
 
 For each operation the happy path is run once on a fresh account and its AWS calls are recorded; then, for
 each recorded call and each fault class, the operation is run again on a fresh account with that call
-failing (`tests.faults.failing_on_the_wire`, so botocore's own retries see the error). The outcome must be
-success when the fault is transient, and otherwise a clear error in the API's error shape with IAM and the
-state table (trail records aside: they record failures) exactly as before — except the few cases that
-cannot be undone by nature, which must end as documented (`REASONS`).
+failing (`tests.support.faults.failing_on_the_wire`, so botocore's own retries see the error). The
+outcome must be success when the fault is transient, and otherwise a clear error in the API's error shape
+with IAM and the state table (trail records aside: they record failures) exactly as before — except the
+few cases that cannot be undone by nature, which must end as documented (`REASONS`).
 
 `python -m tests.fault_cases` prints the results as the Markdown table of `docs/evidence.md`;
 `--doc docs/evidence.md` (what `make faults-table` runs) also rewrites that table in place.
@@ -27,16 +27,17 @@ from unittest import mock
 
 import moto.iam.models
 import pyotp
-from moto import mock_aws
 
 from bench.audit import MINIMUM_FIXED as AUDIT_MINIMUM
 from bench.operations import GROUPS as BENCH_GROUPS
 from bench.operations import MINIMUM
 from chalicelib import aws
 from chalicelib.config import settings
+from local.emulator import ACCOUNT_ID, emulated_account
 from local.observe import observing_calls
-from tests.conftest import ACCOUNT_ID, Api, Reply, reset_caches, token_of
-from tests.faults import failing_on_the_wire
+from tests.support.accounts import prepare_emulator
+from tests.support.api import Api, Reply, token_of
+from tests.support.faults import failing_on_the_wire
 
 
 @dataclass(frozen=True)
@@ -111,13 +112,8 @@ def _client(service: str) -> Any:
 @contextmanager
 def fresh_account() -> Iterator[Api]:
     """A fresh bootstrapped emulated account (as the `api` fixture gives), with backoff sleeps skipped."""
-    from local.bootstrap import bootstrap
-
-    reset_caches()
-    with mock_aws(), mock.patch("time.sleep"):
-        bootstrap(aws.iam(), aws.dynamodb(), settings(), ACCOUNT_ID)
+    with mock.patch("time.sleep"), emulated_account():
         yield Api()
-    reset_caches()
 
 
 def _digest(text: str | None) -> str | None:
@@ -329,7 +325,11 @@ def recording() -> Iterator[list[RecordedCall]]:
     """
     calls: list[RecordedCall] = []
     seen: dict[tuple[str, str], int] = {}
-    clients = [aws.iam(), aws.dynamodb(), aws.sts()]  # the services whose errors tests/faults.py can forge
+    clients = [
+        aws.iam(),
+        aws.dynamodb(),
+        aws.sts(),
+    ]  # the services whose errors tests/support/faults.py can forge
 
     def record(model: Any, params: dict[str, Any]) -> None:
         key = (model.service_model.service_name, model.name)
@@ -474,6 +474,7 @@ def main() -> None:
     """Run every case (or those of the operations named) and print the table; `--doc FILE` also
     replaces the table in FILE, between `TABLE_MARKER` and `TABLE_END`."""
     logging.disable(logging.CRITICAL)  # the service logs each unexpected AWS error with its traceback
+    prepare_emulator()
     args = sys.argv[1:]
     doc = Path(args.pop(args.index("--doc") + 1)) if "--doc" in args else None
     args = [a for a in args if a != "--doc"]

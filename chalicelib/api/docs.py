@@ -8,7 +8,7 @@ from typing import Any
 from chalice.app import Blueprint, Chalice, Response, RouteEntry
 from pydantic import BaseModel
 
-from chalicelib import wiring
+from chalicelib import caches, wiring
 from chalicelib.api.http import RouteDoc, json_response, route, route_doc
 from chalicelib.models import USER_NAME_PATTERN, ErrorBody
 
@@ -81,6 +81,7 @@ def _operation(entry: RouteEntry, doc: RouteDoc) -> dict[str, Any]:
     return operation
 
 
+@caches.register
 @functools.cache
 def document(app: Chalice) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route of `app` declared with `route`."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from chalice.app import Blueprint, Response
 
+from chalicelib import caches
 from chalicelib.api.http import route
 
 web = Blueprint(__name__)
@@ -48,6 +49,7 @@ _TYPES = {
 }
 
 
+@caches.register
 @functools.cache
 def _asset(name: str) -> str:
     """One file of `chalicelib/web/`, read on first use and kept for the warm container."""

@@ -6,22 +6,17 @@ Shared by the browser tests' fixtures and by `make screenshots`.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from moto import mock_aws
-
-from chalicelib import aws
-from chalicelib.config import settings
+from local.emulator import emulated_account
 from local.run import free_port
-from tests.conftest import ACCOUNT_ID, reset_caches
+from tests.support.accounts import prepare_emulator
+from tests.support.api import over_http
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,16 +40,9 @@ class Stack:
 
     def call(self, method: str, path: str, body: Any = None, *, admin: bool = False) -> tuple[int, Any]:
         """One HTTP request to the running app; the admin's dev identity when `admin`."""
-        headers = {"Content-Type": "application/json"}
-        if admin:
-            headers |= {"X-Dev-Caller": "admin", "X-Dev-Mfa": "true"}
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, headers=headers, method=method)  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+        headers = {"X-Dev-Caller": "admin", "X-Dev-Mfa": "true"} if admin else {}
+        reply = over_http(self.base, method, path, body, headers=headers)
+        return reply.status, reply.body
 
     def new_user(self, prefix: str = "newcomer") -> dict[str, Any]:
         """A freshly created developer, as `POST /admin/users` answered."""
@@ -71,17 +59,15 @@ class Stack:
 @contextmanager
 def serve_app() -> Iterator[Stack]:
     """The app served by the local gateway in a thread, with links pointing at it."""
-    from local.bootstrap import bootstrap
     from local.gateway import make_server
 
+    prepare_emulator()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     previous = os.environ.get("PUBLIC_BASE_URL")
     os.environ["PUBLIC_BASE_URL"] = base
-    reset_caches()
     try:
-        with mock_aws():
-            bootstrap(aws.iam(), aws.dynamodb(), settings(), ACCOUNT_ID)
+        with emulated_account():
             from app import app
 
             server = make_server(app, "127.0.0.1", port)
@@ -98,7 +84,6 @@ def serve_app() -> Iterator[Stack]:
             os.environ.pop("PUBLIC_BASE_URL", None)
         else:
             os.environ["PUBLIC_BASE_URL"] = previous
-        reset_caches()
 
 
 @contextmanager

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import PHONE, Stack
-from tests.conftest import token_of
+from tests.support.api import token_of
 
 CONSOLE_URL = "https://123456789012.signin.aws.amazon.com/console"
 
@@ -484,7 +484,7 @@ def test_an_expired_enrollment_link_says_to_ask_for_a_new_mfa_link(stack: Stack,
     )
 
 
-# Nobody gets stuck (issue 16): on a phone, wrong codes and a reload must not strand the newcomer.
+# Nobody gets stuck: on a phone, wrong codes and a reload must not strand the newcomer.
 
 
 def in_view(page: Page, selector: str) -> bool:

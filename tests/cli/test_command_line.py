@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from iam_onboarding_cli.api import region_of
-from tests.cli.conftest import Recorder, cli, run_cli
+from tests.support.cli import Recorder, cli, run_cli
 
 
 @pytest.fixture(autouse=True)

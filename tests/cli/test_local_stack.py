@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pyotp
 import pytest
 
-from bench.load import call, local_stack
 from local.run import free_port
-from tests.cli.conftest import cli, run_cli
+from local.stack import local_stack
+from tests.support.api import over_http
+from tests.support.cli import cli, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -32,15 +33,15 @@ def test_a_user_created_with_the_cli_claims_enrolls_mfa_and_is_offboarded_with_i
     assert created.returncode == 0, created.stderr
     token = json.loads(created.stdout)["bundle"]["url"].split("#", 1)[1]
 
-    claimed = call(stack, "POST", "/onboarding/credentials", {"token": token})
+    claimed = over_http(stack, "POST", "/onboarding/credentials", {"token": token})
     assert claimed.status == 200, claimed.body
     enrollment = claimed.body["enrollment"]["token"]
-    started = call(stack, "POST", "/onboarding/mfa", {"token": enrollment})
+    started = over_http(stack, "POST", "/onboarding/mfa", {"token": enrollment})
     assert started.status == 200, started.body
     totp = pyotp.TOTP(started.body["secret"])
     step = totp.timecode(time.time())
     codes = {"code1": totp.generate_otp(step - 1), "code2": totp.generate_otp(step)}
-    verified = call(stack, "POST", "/onboarding/mfa/verify", {"token": enrollment, **codes})
+    verified = over_http(stack, "POST", "/onboarding/mfa/verify", {"token": enrollment, **codes})
     assert verified.status == 200, verified.body
 
     shown = cli(*local(stack, "users", "show", "carol"))

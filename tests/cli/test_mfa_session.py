@@ -24,7 +24,7 @@ from moto import mock_aws
 
 from iam_onboarding_cli.errors import CredentialsError
 from iam_onboarding_cli.mfa import MfaSessions
-from tests.cli.conftest import Recorder, authorization, run_cli, signature_verifies
+from tests.support.cli import Recorder, authorization, run_cli, signature_verifies
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from botocore.credentials import ReadOnlyCredentials
 
-from tests.cli.conftest import Recorder, authorization, run_cli, signature_verifies
+from tests.support.cli import Recorder, authorization, run_cli, signature_verifies
 
 SESSION = ReadOnlyCredentials("ASIATESTSESSION00001", "session-secret-key", "session-token-value")
 

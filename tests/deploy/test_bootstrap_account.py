@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import pytest
 from moto import mock_aws
 
-from chalicelib import aws
+from chalicelib import aws, wiring
 from chalicelib.config import POLICIES_DIR
 from deploy.bootstrap_account import plan
-from tests.conftest import ACCOUNT_ID, reset_caches
+from local.emulator import ACCOUNT_ID
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -28,7 +28,7 @@ FORCE_MFA = f"arn:aws:iam::{ACCOUNT_ID}:policy/Force-MFA"
 @pytest.fixture
 def iam() -> Iterator[IAMClient]:
     """An emulated account that already has a user, a group of its own and a password policy."""
-    reset_caches()
+    wiring.reset()
     with mock_aws():
         client = aws.iam()
         client.create_user(UserName="bob", Path="/")
@@ -36,7 +36,7 @@ def iam() -> Iterator[IAMClient]:
         client.add_user_to_group(GroupName="ops", UserName="bob")
         client.update_account_password_policy(MinimumPasswordLength=12)
         yield client
-    reset_caches()
+    wiring.reset()
 
 
 def _apply(iam: IAMClient, **options: bool) -> list[str]:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from chalicelib import aws, wiring
-from tests.conftest import Api, CallLog, token_of
+from local.observe import CallLog
+from tests.support.api import Api, token_of
 
 
 def create(api: Api, name: str = "alice", groups: list[str] | None = None) -> dict:

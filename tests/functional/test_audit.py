@@ -12,12 +12,13 @@ from typing import Any, ClassVar
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from bench.audit import CallCounter, add_failing_users, add_healthy_users
+from bench.audit import add_failing_users, add_healthy_users
 from chalicelib import aws, wiring
 from chalicelib.audit.auditor import Auditor, Clocks
 from chalicelib.config import POLICIES_DIR, audit_stalled_after, settings
-from tests.conftest import Api, CallLog
+from local.observe import CallLog, recording_calls
 from tests.credential_report import HEADER
+from tests.support.api import Api
 
 START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -270,18 +271,16 @@ def test_the_number_of_aws_calls_does_not_grow_with_healthy_users(aws_account: N
     iam.generate_credential_report()
     auditor = Auditor(iam, wiring.store(), settings(), stalled_after=timedelta(days=7))
 
-    small = CallCounter()
-    with small.attached(iam, dynamodb):
+    with recording_calls([iam, dynamodb]) as small:
         auditor.run()
     add_healthy_users(iam, 50, start=10)
-    large = CallCounter()
-    with large.attached(iam, dynamodb):
+    with recording_calls([iam, dynamodb]) as large:
         report = auditor.run()
 
     assert report.summary.users == 1 + 3 + 60
-    assert large.calls == small.calls
-    assert small.calls["iam:ListMFADevices"] == 3  # the failing console users, confirmed live
-    assert small.total < 25
+    assert large.counts() == small.counts()
+    assert small.counts()["iam:ListMFADevices"] == 3  # the failing console users, confirmed live
+    assert len(small) < 25
 
 
 # --- the schedule and Slack -------------------------------------------------------------------------
@@ -307,7 +306,7 @@ class SlackStandIn(BaseHTTPRequestHandler):
 def slack() -> Iterator[str]:
     SlackStandIn.received = []
     server = HTTPServer(("127.0.0.1", 0), SlackStandIn)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/services/T000/B000/secret"
     server.shutdown()
@@ -344,7 +343,7 @@ def test_the_scheduled_audit_stores_the_report_and_posts_counts_without_names(
 def test_deployed_the_webhook_is_read_from_a_secure_ssm_parameter(
     api: Api, clock: Clock, slack: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    aws.ssm.cache_clear()
+    wiring.reset()
     aws.ssm().put_parameter(Name="/iam-onboarding/slack-audit-webhook", Value=slack, Type="SecureString")
     monkeypatch.setenv("SLACK_AUDIT_WEBHOOK_PARAM", "/iam-onboarding/slack-audit-webhook")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import aws, wiring
-from tests.conftest import Api, token_of
-from tests.faults import failing, failing_on_the_wire
+from tests.support.api import Api, token_of
+from tests.support.faults import failing, failing_on_the_wire
 
 
 def create(api: Api, name: str = "alice") -> str:

@@ -12,8 +12,9 @@ from chalicelib import aws, wiring
 from chalicelib.config import settings
 from chalicelib.onboarding.claim import claim_bundle
 from chalicelib.people.passwords import PasswordPolicy
-from tests.conftest import Api, CallLog, token_of
-from tests.faults import failing
+from local.observe import CallLog
+from tests.support.api import Api, token_of
+from tests.support.faults import failing
 from tests.support.passwords import satisfies
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from chalicelib import aws
 from chalicelib.config import settings
-from tests.conftest import Api
-from tests.faults import failing
+from tests.support.api import Api
+from tests.support.faults import failing
 
 
 def assert_nothing_left(name: str = "carol") -> None:

@@ -14,8 +14,8 @@ import pytest
 from app import app
 from chalicelib import aws
 from local.gateway import CallerDirectory
-from local.observe import observing_calls
-from tests.conftest import Api, CallLog
+from local.observe import CallLog, observing_calls
+from tests.support.api import Api
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient

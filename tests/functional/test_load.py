@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench.load import LoadReport, Stack, local_stack, run_load
+from bench.load import LoadReport, run_load
+from local.stack import Stack, local_stack
 
 NEWCOMERS = 10
 

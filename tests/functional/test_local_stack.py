@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,23 +10,16 @@ from typing import Any
 import boto3
 import pytest
 
-from bench.load import local_stack
 from local.run import free_port
+from local.stack import local_stack
+from tests.support.api import over_http
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def request(base: str, method: str, path: str, body: Any = None, **headers: str) -> tuple[int, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)  # noqa: S310 - http://127.0.0.1 only
-    req.add_header("Content-Type", "application/json")
-    for key, value in headers.items():
-        req.add_header(key.replace("_", "-"), value)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 - 127.0.0.1 only
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+    reply = over_http(base, method, path, body, headers={k.replace("_", "-"): v for k, v in headers.items()})
+    return reply.status, reply.body
 
 
 ADMIN = {"X_Dev_Caller": "admin", "X_Dev_Mfa": "true"}

@@ -15,15 +15,15 @@ from typing import Any
 import pytest
 
 from chalicelib import aws
-from tests.conftest import Api, Reply, token_of
-from tests.faults import failing
 from tests.functional.mfa.support import codes
-from tests.support.slack import SECRET, SlackClient, slack, stand_in  # noqa: F401 (fixtures)
+from tests.support.api import Api, Reply, token_of
+from tests.support.faults import failing
+from tests.support.slack import SECRET, SlackClient
 
 
 def test_every_flow_logs_no_secret_at_debug(
     api: Api,
-    slack: SlackClient,  # noqa: F811 (the fixture imported above)
+    slack: SlackClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)

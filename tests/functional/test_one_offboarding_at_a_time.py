@@ -9,8 +9,8 @@ import pytest
 
 from chalicelib import aws, wiring
 from chalicelib.people.offboarding import OFFBOARDING, OFFBOARDING_LOCK_TTL
-from tests.conftest import Api, Reply
-from tests.faults import failing
+from tests.support.api import Api, Reply
+from tests.support.faults import failing
 
 
 def create(api: Api, name: str = "alice") -> None:

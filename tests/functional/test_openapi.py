@@ -9,7 +9,7 @@ from openapi_spec_validator import validate
 
 from app import app
 from chalicelib.api.http import route_doc
-from tests.conftest import Api, token_of
+from tests.support.api import Api, token_of
 
 
 def served_routes() -> set[tuple[str, str]]:

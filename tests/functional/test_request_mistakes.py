@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Api, token_of
+from tests.support.api import Api, token_of
 
 
 def invite(api: Api, name: str = "alice") -> str:

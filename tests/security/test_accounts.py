@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import aws
-from tests.conftest import Api, CallLog
+from local.observe import CallLog
 from tests.security.lambda_entry import OWN_ACCOUNT, LambdaContext, invoke, saved_event
+from tests.support.api import Api
 
 FOREIGN_ADMIN = "arn:aws:iam::999999999999:user/admin"
 

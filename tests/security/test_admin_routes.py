@@ -11,8 +11,8 @@ import pytest
 
 from app import app
 from chalicelib import aws
-from tests.conftest import Api
 from tests.security.lambda_entry import invoke, request_event
+from tests.support.api import Api
 
 ADMIN_ROUTES = sorted(
     (method, path) for path, methods in app.routes.items() if path.startswith("/admin/") for method in methods

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import aws
-from tests.conftest import Api, CallLog
+from local.observe import CallLog
 from tests.security.lambda_entry import invoke, request_event
+from tests.support.api import Api
 
 WRITES = ("Create", "Update", "Delete", "Add", "Remove", "Enable", "Deactivate", "Attach", "Detach", "Put")
 

@@ -12,8 +12,8 @@ import secrets
 
 from chalicelib import aws
 from chalicelib.config import settings
-from tests.conftest import Api, token_of
 from tests.security.lambda_entry import invoke, request_event
+from tests.support.api import Api, token_of
 
 
 def create(api: Api, name: str = "alice") -> str:

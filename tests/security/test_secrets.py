@@ -14,9 +14,8 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib import aws
-from chalicelib.config import slack_settings
-from tests.conftest import Api
+from chalicelib import aws, wiring
+from tests.support.api import Api
 
 SIGNING_SECRET = "/iam-onboarding/dev/slack-signing-secret"
 
@@ -73,9 +72,9 @@ def test_the_stack_names_the_key_for_the_deploy_steps(template: dict[str, Any]) 
 @pytest.fixture
 def deployed_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("SLACK_SIGNING_SECRET_PARAM", SIGNING_SECRET)
-    slack_settings.cache_clear()
+    wiring.reset()
     yield
-    slack_settings.cache_clear()
+    wiring.reset()
 
 
 def audit_resources(api: Api) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
 import time
@@ -14,10 +12,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import account, aws
-from chalicelib.config import slack_settings
-from chalicelib.wiring import local_slack_jobs
-from tests.conftest import Api, Reply
+from chalicelib import wiring
+from local.slack import slack_signature
+from tests.support.api import Api, Reply
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ADMIN = "U0ADMIN"  # mapped to the bootstrap's IAM user `admin`, in `administrator`
@@ -33,10 +30,8 @@ def shown(text: str) -> str:
 
 
 def signed_headers(body: bytes, *, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
-    """The headers Slack sends: `v0=` HMAC-SHA256 of `v0:<timestamp>:<raw body>` under the signing secret."""
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
-    return {"content-type": FORM, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+    """The headers Slack sends with a form body it signed under `secret` at `timestamp` (default: now)."""
+    return {"content-type": FORM, **slack_signature(body, secret, timestamp)}
 
 
 def signed_job(body: bytes, *, kind: str = "command", age: int = 0, secret: str = SECRET) -> dict[str, Any]:
@@ -91,7 +86,10 @@ class SlackStandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # shutdown() waits for the serving loop's next poll: the default half second, at every teardown.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
         self._thread.start()
 
     def url(self, name: str = "commands/T0/1/abc") -> str:
@@ -175,16 +173,8 @@ class SlackClient:
 
     def finish(self) -> list[str]:
         """Wait for the background work, then the texts posted to Slack."""
-        local_slack_jobs.drain()
+        wiring.local_slack_jobs.drain()
         return self.stand_in.texts()
-
-
-def forget_slack_caches() -> None:
-    """Forget the Slack settings and secret, as a cold start would."""
-    slack_settings.cache_clear()
-    account.forget()
-    aws.ssm.cache_clear()
-    aws.lambda_.cache_clear()
 
 
 @pytest.fixture
@@ -205,7 +195,7 @@ def slack(api: Api, stand_in: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SLACK_APP_ID", APP)
     monkeypatch.delenv("SLACK_SIGNING_SECRET_PARAM", raising=False)
     monkeypatch.delenv("SLACK_WORKER_FUNCTION", raising=False)
-    forget_slack_caches()
+    wiring.reset()
     yield SlackClient(api, stand_in)
-    local_slack_jobs.drain()
-    forget_slack_caches()
+    wiring.local_slack_jobs.drain()
+    wiring.reset()

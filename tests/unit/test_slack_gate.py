@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 import pytest
 
 from chalicelib.config import GroupSpec
 from chalicelib.errors import ForeignSlackApp, InvalidRequest, InvalidSlackSignature
 from chalicelib.slack.arguments import Command, grantable_over_slack, parse_command
 from chalicelib.slack.gate import JOB_WINDOW_SECONDS, SlackGate, check_response_url
+from local.slack import slack_signature
 
 SECRET = "e0b1f2c3d4"
 NOW = 1_700_000_000
@@ -18,8 +16,8 @@ BODY = b"token=x&team_id=T0&user_id=U0ADMIN&command=%2Fiam&text=status+alice"
 
 
 def headers(timestamp: int, body: bytes = BODY, secret: str = SECRET) -> dict[str, str]:
-    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
-    return {"x-slack-request-timestamp": str(timestamp), "x-slack-signature": f"v0={digest}"}
+    # As Chalice hands them to the gate: lower-cased.
+    return {name.lower(): value for name, value in slack_signature(body, secret, timestamp).items()}
 
 
 def gate(now: float = NOW) -> SlackGate:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -13,6 +13,7 @@ from chalicelib.config import settings
 from chalicelib.onboarding.enrollment import Enrollment
 from chalicelib.people.mfa_admin import MfaAdmin
 from tests.functional.mfa.support import Clock
+from tests.support.faults import failing
 
 
 @pytest.fixture
@@ -32,37 +33,13 @@ def clock(aws_account: None, monkeypatch: pytest.MonkeyPatch) -> Clock:
     return moving
 
 
-class _Http:
-    def __init__(self, status_code: int) -> None:
-        self.status_code = status_code
-        self.headers: dict[str, str] = {}
-
-
 @pytest.fixture
 def aws_error(aws_account: None) -> Iterator[Callable[..., None]]:
-    """Make the next `times` IAM calls of `operation` fail with `code`, as real IAM would answer.
+    """Make the next `times` IAM calls of `operation` fail with `code`, as real IAM would answer, until the
+    test ends (`tests.support.faults.failing`: the emulator never sees those calls)."""
+    with ExitStack() as faults:
 
-    A botocore `before-call` hook short-circuits the request, so the emulator never sees it and our code
-    gets the very ClientError botocore raises for such an answer.
-    """
-    registered: list[tuple[str, Callable[..., Any]]] = []
+        def fail(operation: str, code: str, times: int = 1, status: int = 400) -> None:
+            faults.enter_context(failing(aws.iam(), operation, code, status=status, times=times))
 
-    def fail(operation: str, code: str, times: int = 1, status: int = 400) -> None:
-        left = [times]
-
-        def hook(**_: Any) -> Any:
-            if left[0] == 0:
-                return None
-            left[0] -= 1
-            return _Http(status), {
-                "Error": {"Code": code, "Message": f"{code} (injected)"},
-                "ResponseMetadata": {"HTTPStatusCode": status},
-            }
-
-        event = f"before-call.iam.{operation}"
-        aws.iam().meta.events.register(event, hook)
-        registered.append((event, hook))
-
-    yield fail
-    for event, hook in registered:
-        aws.iam().meta.events.unregister(event, hook)
+        yield fail

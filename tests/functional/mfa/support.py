@@ -7,7 +7,7 @@ from typing import Any
 
 import pyotp
 
-from tests.conftest import Api, token_of
+from tests.support.api import Api, token_of
 
 
 class Clock:

@@ -9,8 +9,9 @@ import pytest
 
 from chalicelib import aws, wiring
 from chalicelib.models.records import Actor
-from tests.conftest import Api, CallLog, token_of
+from local.observe import CallLog
 from tests.functional.mfa.support import Clock, enroll, enrollment_token, start
+from tests.support.api import Api, token_of
 
 ENROLL_URL = re.compile(r"http://127\.0\.0\.1:8000/enroll#[A-Za-z0-9_-]{43,}")
 

@@ -11,10 +11,11 @@ import pyotp
 import pytest
 import segno
 
-from chalicelib import account, aws, aws_errors, wiring
+from chalicelib import aws, aws_errors, wiring
 from chalicelib.config import settings
-from tests.conftest import Api, CallLog, token_of
+from local.observe import CallLog
 from tests.functional.mfa.support import Clock, codes, enroll, enrollment_token, start
+from tests.support.api import Api, token_of
 
 SERIAL = re.compile(r"arn:aws:iam::123456789012:mfa/alice-[0-9a-f]{8}")
 
@@ -67,7 +68,7 @@ def test_the_device_name_starts_with_the_user_name_and_lives_at_the_root_path(
 
 def test_the_label_names_the_account_alias_when_the_account_has_one(api: Api, clock: Clock) -> None:
     aws.iam().create_account_alias(AccountAlias="example-team")
-    account.forget()
+    wiring.reset()
 
     body = start(api, enrollment_token(api))
 

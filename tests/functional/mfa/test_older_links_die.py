@@ -11,8 +11,8 @@ from collections.abc import Callable
 import pytest
 
 from chalicelib import aws, wiring
-from tests.conftest import Api, token_of
 from tests.functional.mfa.support import Clock, codes, enroll, enrollment_token, start
+from tests.support.api import Api, token_of
 
 
 def virtual_devices() -> list[str]:

@@ -11,8 +11,9 @@ from app import app
 from chalicelib import aws
 from chalicelib.people.identity import LOCAL_MFA_KEY, Caller
 from chalicelib.people.session import session_report
+from local.emulator import ACCOUNT_ID
 from local.gate import POLICY_FILE, ResourcePolicyGate
-from tests.conftest import ACCOUNT_ID, Api
+from tests.support.api import Api
 
 
 def give_admin_a_device() -> str:

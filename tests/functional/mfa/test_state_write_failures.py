@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from chalicelib import aws
-from tests.conftest import Api
-from tests.faults import failing
 from tests.functional.mfa.support import Clock, codes, enroll, enrollment_token, start
+from tests.support.api import Api
+from tests.support.faults import failing
 
 
 def virtual_devices() -> list[str]:

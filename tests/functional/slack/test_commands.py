@@ -10,12 +10,11 @@ import pytest
 from chalicelib import aws, wiring
 from chalicelib.models import UserDetail
 from chalicelib.models.records import Actor
-from tests.conftest import Api, token_of
+from tests.support.api import Api, token_of
 from tests.support.slack import (
     ADMIN,
     STRANGER,
     SlackClient,
-    forget_slack_caches,
     shown,
     signed_headers,
 )
@@ -102,7 +101,7 @@ def test_without_a_signing_secret_slack_is_not_configured(
     slack: SlackClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SLACK_SIGNING_SECRET")
-    forget_slack_caches()
+    wiring.reset()
 
     reply = slack.command("help")
 
@@ -113,7 +112,7 @@ def test_slack_not_configured_names_the_variables_to_set(
     slack: SlackClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SLACK_SIGNING_SECRET")
-    forget_slack_caches()
+    wiring.reset()
 
     message = slack.command("help").body["error"]["message"]
 

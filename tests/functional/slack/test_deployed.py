@@ -10,13 +10,12 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib import account, aws
+from chalicelib import account, aws, wiring
 from tests.support.slack import (
     ADMIN,
     SECRET,
     SlackClient,
     SlackStandIn,
-    forget_slack_caches,
     signed_headers,
     signed_job,
 )
@@ -30,7 +29,7 @@ def secret_in_ssm(slack: SlackClient, monkeypatch: pytest.MonkeyPatch) -> list[s
     """The signing secret only in SSM (a SecureString), as when deployed; the SSM calls made."""
     monkeypatch.delenv("SLACK_SIGNING_SECRET")
     monkeypatch.setenv("SLACK_SIGNING_SECRET_PARAM", PARAM)
-    forget_slack_caches()
+    wiring.reset()
     aws.ssm().put_parameter(Name=PARAM, Value=SECRET, Type="SecureString")
     calls: list[str] = []
     aws.ssm().meta.events.register(
@@ -74,7 +73,7 @@ def test_deployed_slow_work_is_handed_to_the_worker_function_asynchronously(
     slack: SlackClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SLACK_WORKER_FUNCTION", WORKER)
-    forget_slack_caches()
+    wiring.reset()
     body = slack.form("onboard alice developer")
     headers = signed_headers(body)
     # The job is the request as Slack signed it: the worker checks it again.
@@ -174,7 +173,7 @@ def test_deployed_without_a_worker_function_slow_commands_say_what_is_missing(
     slack: SlackClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "iam-onboarding-dev")
-    forget_slack_caches()
+    wiring.reset()
     form = dict(parse_qsl(slack.form("onboard alice developer").decode()))
     # In Lambda only Slack's own host is a response_url (nothing is posted here).
     body = urlencode({**form, "response_url": "https://hooks.slack.com/commands/T0/1/x"}).encode()

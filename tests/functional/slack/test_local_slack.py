@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from chalicelib import wiring
 from local.run import LOCAL_SLACK_APP, LOCAL_SLACK_TEAM
 from local.slack import main
 from tests.browser.harness import Stack, serve_app
-from tests.support.slack import ADMIN, SECRET, forget_slack_caches
+from tests.support.slack import ADMIN, SECRET
 
 
 @pytest.fixture
@@ -21,10 +22,10 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     monkeypatch.setenv("SLACK_APP_ID", LOCAL_SLACK_APP)
     monkeypatch.delenv("SLACK_SIGNING_SECRET_PARAM", raising=False)
     monkeypatch.delenv("SLACK_WORKER_FUNCTION", raising=False)
-    forget_slack_caches()
+    wiring.reset()
     with serve_app() as running:
         yield running
-    forget_slack_caches()
+    wiring.reset()
 
 
 def slack(stack: Stack, capsys: pytest.CaptureFixture[str], *words: str) -> list[str]:

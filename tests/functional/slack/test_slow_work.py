@@ -13,7 +13,7 @@ from chalicelib import aws, wiring
 from chalicelib.models.records import Actor
 from chalicelib.models.slack import SlackJob, SlackMessage
 from chalicelib.slack.jobs import SlackWorker
-from tests.conftest import token_of
+from tests.support.api import token_of
 from tests.support.slack import ACTOR, STRANGER, SlackClient, signed_headers, signed_job
 
 ENROLL_LINK = re.compile(r"http://127\.0\.0\.1:8000/enroll#[A-Za-z0-9_-]{43,}")

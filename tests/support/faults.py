@@ -1,7 +1,9 @@
 """Make one AWS operation answer with an error, the way AWS would, on top of the emulator.
 
-A botocore `before-call` hook returns the error response instead of sending the request: botocore then
-raises the same `ClientError` it raises for a real AWS error. Everything else still reaches moto.
+Two depths, through botocore's own hooks; everything else still reaches moto. `failing` answers at
+`before-call`, instead of sending the request: botocore raises the same `ClientError` it raises for a
+real AWS error, without retrying it. `failing_on_the_wire` answers at `before-send`, as the wire would:
+the error takes botocore's whole response path, its retries included (the fault-injection suite).
 """
 
 from __future__ import annotations
