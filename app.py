@@ -15,7 +15,7 @@ from chalicelib.api.docs import docs
 from chalicelib.api.http import reshape_chalice_errors
 from chalicelib.api.onboarding import onboarding
 from chalicelib.api.session import session
-from chalicelib.api.slack import run_job_event, slack
+from chalicelib.api.slack import slack
 from chalicelib.api.web import web
 
 app = Chalice(app_name="iam-onboarding")
@@ -42,4 +42,4 @@ def daily_audit(event: CloudWatchEvent) -> None:
 @app.lambda_function(name="slack_worker")
 def slack_worker(event: dict[str, Any], context: Any) -> None:
     """Slow `/iam` work, invoked asynchronously by the API function; posts its outcome to Slack."""
-    run_job_event(event)
+    wiring.slack_worker().run_event(event)

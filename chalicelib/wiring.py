@@ -6,7 +6,6 @@ import os
 from typing import TYPE_CHECKING
 
 from chalicelib import account, aws, caches
-from chalicelib.audit.summary import summary_text
 from chalicelib.config import audit_stalled_after, settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
 from chalicelib.models import ClaimedCredentials
@@ -20,7 +19,11 @@ from chalicelib.people.identity import Caller, require_admin
 from chalicelib.people.mfa_admin import MfaAdmin
 from chalicelib.people.offboarding import Offboarding
 from chalicelib.people.reissue import Reissue
-from chalicelib.services.slack import SlackGate, post_to_slack
+from chalicelib.slack.channel import SlackChannel
+from chalicelib.slack.commands import Services
+from chalicelib.slack.gate import SlackGate
+from chalicelib.slack.jobs import JobQueue, LambdaJobs, LocalJobs, SlackWorker, post_to_slack
+from chalicelib.slack.replies import summary_text
 from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
@@ -115,6 +118,45 @@ def slack_gate() -> SlackGate:
             "are trusted."
         )
     return SlackGate(signing_secret=secret, admins=conf.admins, team_id=conf.team_id, app_id=conf.app_id)
+
+
+def slack_channel() -> SlackChannel:
+    """The Slack channel: its gate, the admin check, once-only records and the services commands use."""
+    gate, conf = slack_gate(), settings()
+    return SlackChannel(
+        gate=gate,
+        require_admin=check_admin,
+        once=store(),
+        services=Services(
+            creation=creation,
+            directory=directory,
+            offboarding=offboarding,
+            mfa_admin=mfa_admin,
+            auditor=auditor,
+            groups=conf.groups,
+        ),
+        loopback_ok=not slack_settings().in_lambda,
+    )
+
+
+def slack_worker() -> SlackWorker:
+    """The worker Lambda's logic; each job builds its channel inside its checks."""
+    return SlackWorker(slack_channel)
+
+
+# Locally, slow work runs on threads of this process (tests `drain` it).
+local_slack_jobs = LocalJobs(lambda job: slack_worker().run(job))
+
+
+def slack_jobs() -> JobQueue:
+    """The worker function when deployed (`SLACK_WORKER_FUNCTION`), else a thread of this process."""
+    conf = slack_settings()
+    if conf.worker_function:
+        return LambdaJobs(aws.lambda_(), conf.worker_function)
+    if conf.in_lambda:
+        # A thread would be frozen with the Lambda as soon as the answer is sent: the work would not run.
+        raise SlackNotConfigured("Slow commands need SLACK_WORKER_FUNCTION set on this deployment.")
+    return local_slack_jobs
 
 
 def auditor(*, report_deadline: float = 20.0) -> Auditor:

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic_core import PydanticCustomError
 
 USER_NAME_PATTERN = r"^[A-Za-z0-9_+=,.@-]{1,64}$"
+USER_NAME_RULE = "1-64 of A-Za-z0-9_+=,.@-"  # the pattern in words, for messages
 
 
 class Request(BaseModel):
@@ -37,7 +38,7 @@ class OnboardingState(StrEnum):
     ACTIVE = "active"
 
 
-UserName = Annotated[str, Field(pattern=USER_NAME_PATTERN, description="1-64 of A-Za-z0-9_+=,.@-")]
+UserName = Annotated[str, Field(pattern=USER_NAME_PATTERN, description=USER_NAME_RULE)]
 
 
 def _not_a_whole_link(token: str) -> str:

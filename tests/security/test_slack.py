@@ -95,7 +95,7 @@ def test_the_trail_names_both_the_slack_id_and_the_iam_user(slack: SlackClient) 
 
 
 def test_a_post_to_slack_never_follows_a_redirect(stand_in: SlackStandIn) -> None:
-    from chalicelib.services.slack import post_to_slack
+    from chalicelib.slack.jobs import post_to_slack
 
     with pytest.raises(Exception, match="302"):
         post_to_slack(stand_in.url("redirect"), {"text": "the one-time link"}, loopback_ok=True)

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib import wiring
-from chalicelib.api.slack import local_jobs
 from local.slack import slack_signature
 from tests.support.api import Api, Reply
 
@@ -174,7 +173,7 @@ class SlackClient:
 
     def finish(self) -> list[str]:
         """Wait for the background work, then the texts posted to Slack."""
-        local_jobs.drain()
+        wiring.local_slack_jobs.drain()
         return self.stand_in.texts()
 
 
@@ -198,5 +197,5 @@ def slack(api: Api, stand_in: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("SLACK_WORKER_FUNCTION", raising=False)
     wiring.reset()
     yield SlackClient(api, stand_in)
-    local_jobs.drain()
+    wiring.local_slack_jobs.drain()
     wiring.reset()

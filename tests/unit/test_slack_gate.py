@@ -6,14 +6,8 @@ import pytest
 
 from chalicelib.config import GroupSpec
 from chalicelib.errors import ForeignSlackApp, InvalidRequest, InvalidSlackSignature
-from chalicelib.services.slack import (
-    JOB_WINDOW_SECONDS,
-    Command,
-    SlackGate,
-    check_response_url,
-    grantable_over_slack,
-    parse_command,
-)
+from chalicelib.slack.arguments import Command, grantable_over_slack, parse_command
+from chalicelib.slack.gate import JOB_WINDOW_SECONDS, SlackGate, check_response_url
 from local.slack import slack_signature
 
 SECRET = "e0b1f2c3d4"

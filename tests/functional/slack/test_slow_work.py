@@ -10,9 +10,9 @@ import pyotp
 import pytest
 
 from chalicelib import aws, wiring
-from chalicelib.api.slack import run_job
 from chalicelib.models.records import Actor
 from chalicelib.models.slack import SlackJob, SlackMessage
+from chalicelib.slack.jobs import SlackWorker
 from tests.support.api import token_of
 from tests.support.slack import ACTOR, STRANGER, SlackClient, signed_headers, signed_job
 
@@ -224,7 +224,7 @@ def test_offboarding_goes_on_when_the_progress_post_fails(slack: SlackClient) ->
     job = SlackJob.model_validate(
         signed_job(slack.click_form("offboard_confirm", "alice"), kind="interactivity")
     )
-    run_job(job, post=slack_down_once)
+    SlackWorker(wiring.slack_channel, post=slack_down_once).run(job)
 
     assert posted == [
         "(failed)",
@@ -249,12 +249,12 @@ def test_a_second_click_while_offboarding_runs_is_told_so_and_leaves_the_outcome
 
     def second_click_meanwhile(**kwargs: object) -> object:
         if len(posts) == 1:  # the first job said "Offboarding…" and is removing the password
-            run_job(jobs[1], post=lambda _, message: posts.append(message))
+            SlackWorker(wiring.slack_channel, post=lambda _, message: posts.append(message)).run(jobs[1])
         return delete(**kwargs)
 
     monkeypatch.setattr(iam, "delete_login_profile", second_click_meanwhile)
 
-    run_job(jobs[0], post=lambda _, message: posts.append(message))
+    SlackWorker(wiring.slack_channel, post=lambda _, message: posts.append(message)).run(jobs[0])
 
     assert [(p.text.split(" by ")[0], p.replace_original) for p in posts] == [
         ("Offboarding *alice*…", True),

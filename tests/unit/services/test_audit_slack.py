@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.audit.summary import summary_text
 from chalicelib.errors import InvalidRequest
 from chalicelib.models.audit import AuditReport, AuditSummary, Finding, Severity
-from chalicelib.services.slack import post_to_slack
+from chalicelib.slack.jobs import post_to_slack
+from chalicelib.slack.replies import summary_text
 
 AT = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)
 
