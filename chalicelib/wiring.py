@@ -1,4 +1,5 @@
-"""Services built on this container's clients and settings: the only place that wires them together."""
+"""Services built on this container's clients, settings and secrets: the one module on the request path
+that reads them."""
 
 from __future__ import annotations
 
@@ -89,19 +90,22 @@ def provisionable_groups() -> list[str]:
     return sorted(settings().groups)
 
 
-def slack_signing_secret() -> str:
-    """Slack's signing secret: from SSM by name when deployed, from the environment locally.
+def secret(name: str) -> str:
+    """An SSM SecureString by name, kept for a few minutes (`account.CACHE_SECONDS`); a failure is not kept.
 
-    Kept for a few minutes (`account.CACHE_SECONDS`), not for the container's life: a secret rotated
-    after a leak must stop working within minutes everywhere. A failure is not kept.
+    Not for the container's life: a secret rotated after a leak must stop working within minutes
+    everywhere. The one way the product reads a secret.
     """
+    return account.cached(
+        f"ssm:{name}", lambda: aws.ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    )
+
+
+def slack_signing_secret() -> str:
+    """Slack's signing secret: from SSM by name when deployed (`secret`), from the environment locally."""
     conf = slack_settings()
     if conf.signing_secret_param:
-        name = conf.signing_secret_param
-        return account.cached(
-            f"ssm:{name}",
-            lambda: aws.ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"],
-        )
+        return secret(conf.signing_secret_param)
     if conf.signing_secret:
         return conf.signing_secret
     raise SlackNotConfigured()
@@ -184,14 +188,11 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
 def audit_webhook_url() -> str | None:
     """The Slack webhook for audit summaries: from SSM by name when deployed, the environment locally.
 
-    A secret, read and kept like the signing secret (`account.cached`: a few minutes, failures not kept).
+    A secret, read and kept like the signing secret (`secret`).
     """
     name = slack_settings().audit_webhook_param
     if name:
-        return account.cached(
-            f"ssm:{name}",
-            lambda: aws.ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"].get("Value"),
-        )
+        return secret(name)
     return os.environ.get("SLACK_AUDIT_WEBHOOK_URL") or None
 
 

@@ -11,6 +11,7 @@ from chalicelib.api.http import json_response, route
 from chalicelib.errors import InvalidRequest
 from chalicelib.models import (
     USER_NAME_PATTERN,
+    USER_NAME_RULE,
     CreatedUser,
     CreateUserRequest,
     Offboarded,
@@ -26,7 +27,7 @@ admin = Blueprint(__name__)
 
 def _user_name(value: str) -> str:
     if not re.fullmatch(USER_NAME_PATTERN, value):
-        raise InvalidRequest("user_name must be 1-64 of A-Za-z0-9_+=,.@-.")
+        raise InvalidRequest(f"user_name must be {USER_NAME_RULE}.")
     return value
 
 
