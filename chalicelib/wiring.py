@@ -9,27 +9,27 @@ from typing import TYPE_CHECKING
 from chalicelib import account, aws, caches
 from chalicelib.config import audit_stalled_after, settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
-from chalicelib.models import ClaimedCredentials
-from chalicelib.models.mfa import SessionReport
-from chalicelib.onboarding.claim import claim_bundle
-from chalicelib.onboarding.enrollment import Enrollment
-from chalicelib.people import session
-from chalicelib.people.create import Creation
-from chalicelib.people.directory import Directory
-from chalicelib.people.identity import Caller, require_admin
-from chalicelib.people.mfa_admin import MfaAdmin
-from chalicelib.people.offboarding import Offboarding
-from chalicelib.people.reissue import Reissue
-from chalicelib.slack.channel import SlackChannel
-from chalicelib.slack.commands import Services
-from chalicelib.slack.gate import SlackGate
+from chalicelib.people.identity import require_admin
 from chalicelib.slack.jobs import JobQueue, LambdaJobs, LocalJobs, SlackWorker, post_to_slack
 from chalicelib.slack.replies import summary_text
 from chalicelib.state import StateStore
 
+# The services are imported where they are built: a cold start loads the code of the route it serves,
+# not of every route (the audit's checks, most of all, stay unloaded until an audit runs).
 if TYPE_CHECKING:
     from chalicelib.audit.auditor import Auditor
+    from chalicelib.models import ClaimedCredentials
     from chalicelib.models.audit import AuditReport
+    from chalicelib.models.mfa import SessionReport
+    from chalicelib.onboarding.enrollment import Enrollment
+    from chalicelib.people.create import Creation
+    from chalicelib.people.directory import Directory
+    from chalicelib.people.identity import Caller
+    from chalicelib.people.mfa_admin import MfaAdmin
+    from chalicelib.people.offboarding import Offboarding
+    from chalicelib.people.reissue import Reissue
+    from chalicelib.slack.channel import SlackChannel
+    from chalicelib.slack.gate import SlackGate
 
 # No API Gateway in front of the scheduled Lambda: it can wait longer for a large account's report.
 SCHEDULED_REPORT_DEADLINE = 240.0
@@ -42,31 +42,43 @@ def store() -> StateStore:
 
 def creation() -> Creation:
     """Creating managed users."""
+    from chalicelib.people.create import Creation
+
     return Creation(aws.iam(), store(), settings())
 
 
 def directory() -> Directory:
     """Listing and describing managed users."""
+    from chalicelib.people.directory import Directory
+
     return Directory(aws.iam(), store(), settings())
 
 
 def reissue() -> Reissue:
     """Reissuing first credentials."""
+    from chalicelib.people.reissue import Reissue
+
     return Reissue(aws.iam(), store(), settings())
 
 
 def offboarding() -> Offboarding:
     """Offboarding managed users (and listing what that would remove)."""
+    from chalicelib.people.offboarding import Offboarding
+
     return Offboarding(aws.iam(), store(), settings())
 
 
 def mfa_admin() -> MfaAdmin:
     """The admin's enrollment links and MFA resets."""
+    from chalicelib.people.mfa_admin import MfaAdmin
+
     return MfaAdmin(aws.iam(), store(), settings())
 
 
 def enrollment() -> Enrollment:
     """The newcomer's MFA enrollment."""
+    from chalicelib.onboarding.enrollment import Enrollment
+
     return Enrollment(aws.iam(), store(), settings())
 
 
@@ -77,11 +89,15 @@ def check_admin(user_name: str | None) -> None:
 
 def session_report(caller: Caller) -> SessionReport:
     """What IAM knows of the caller: identity, credential type, MFA devices and MFA state."""
+    from chalicelib.people import session
+
     return session.session_report(aws.iam(), caller)
 
 
 def claim_credentials(token: str) -> ClaimedCredentials:
     """Open the credential bundle of a one-time link, once."""
+    from chalicelib.onboarding.claim import claim_bundle
+
     return claim_bundle(token, iam=aws.iam(), store=store(), settings=settings())
 
 
@@ -113,7 +129,9 @@ def slack_signing_secret() -> str:
 
 def slack_gate() -> SlackGate:
     """The signature check, workspace pin and allow-list of the Slack channel."""
-    secret, conf = slack_signing_secret(), slack_settings()
+    from chalicelib.slack.gate import SlackGate
+
+    signing_secret, conf = slack_signing_secret(), slack_settings()
     if conf.problem:
         raise SlackNotConfigured(conf.problem)
     if not (conf.team_id and conf.app_id):
@@ -121,11 +139,16 @@ def slack_gate() -> SlackGate:
             "Set SLACK_TEAM_ID and SLACK_APP_ID to your Slack workspace's and app's ids: only their requests "
             "are trusted."
         )
-    return SlackGate(signing_secret=secret, admins=conf.admins, team_id=conf.team_id, app_id=conf.app_id)
+    return SlackGate(
+        signing_secret=signing_secret, admins=conf.admins, team_id=conf.team_id, app_id=conf.app_id
+    )
 
 
 def slack_channel() -> SlackChannel:
     """The Slack channel: its gate, the admin check, once-only records and the services commands use."""
+    from chalicelib.slack.channel import SlackChannel
+    from chalicelib.slack.commands import Services
+
     gate, conf = slack_gate(), settings()
     return SlackChannel(
         gate=gate,
@@ -168,7 +191,6 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
 
     `report_deadline` bounds the wait for IAM's credential report: 20 s fits API Gateway's 29 s limit.
     """
-    # Imported here so that routes which never audit do not load the checks on a cold start.
     from chalicelib.audit.auditor import Auditor
 
     conf = slack_settings()
