@@ -26,9 +26,11 @@ class Trail:
         self._store = store
         self._clock = clock
 
-    def ok(self, actor: Actor, action: str, target: str) -> TransactWriteItemTypeDef:
-        """The `ok` entry of an action, as a write of the transaction that does the action."""
-        return self._store.trail_put(TrailEntry(actor.id, action, target, actor.channel, "ok", self._clock()))
+    def ok(self, actor: Actor, action: str, target: str, *, outcome: str = "ok") -> TransactWriteItemTypeDef:
+        """The success entry of an action, as a write of the transaction that does the action."""
+        return self._store.trail_put(
+            TrailEntry(actor.id, action, target, actor.channel, outcome, self._clock())
+        )
 
     def failed(self, actor: Actor, action: str, target: str, error: BaseException) -> None:
         """Record that an action failed; losing this record must not hide the real error."""
@@ -47,7 +49,8 @@ def recorded[F: Callable[..., Any]](action: str, *, target: str = "user_name") -
     """Record a failure of the decorated admin action in the trail, then let the error through.
 
     The action's own success entry is written in its transaction (`Trail.ok`); this covers every way it
-    can fail. The method takes an `actor`, and the target is its argument named `target`.
+    can fail. The method takes an `actor`; the target is its argument named `target`, or else `target`
+    itself (the audit's target is the account).
     """
 
     def decorate(method: F) -> F:

@@ -8,7 +8,6 @@ without MFA.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 import zlib
@@ -37,8 +36,9 @@ from chalicelib.audit.snapshot import ROOT, AccountSnapshot
 from chalicelib.aws_errors import step_error
 from chalicelib.config import Settings
 from chalicelib.models.audit import AuditReport, AuditSummary, Finding, Severity
-from chalicelib.models.records import Actor, TrailEntry
+from chalicelib.models.records import Actor
 from chalicelib.state import StateStore
+from chalicelib.trail import Trail, recorded
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -99,6 +99,7 @@ class Auditor:
         self._stalled_after = stalled_after
         self._report_deadline = report_deadline
         self._clocks = clocks
+        self.trail = Trail(store, clocks.now)
 
     def snapshot(self) -> AccountSnapshot:
         """Everything the checks read, each source fetched once (in parallel), MFA state made fresh."""
@@ -178,22 +179,20 @@ class Auditor:
             findings=findings,
         )
 
+    @recorded("run_audit", target="account")
     def run(self, actor: Actor = SCHEDULER) -> AuditReport:
         """Audit now, store the report (the newest becomes `latest()`), record who asked, return it."""
-        try:
-            report = self.audit()
-            # Compressed: an item holds 400 KB, and thousands of findings repeat the same phrases.
-            body = zlib.compress(report.model_dump_json().encode())
-            self._store.transact(
-                [
-                    self._store.report_put(report.generated_at, body, report.generated_at + REPORT_RETENTION),
-                    self._store.trail_put(self._trail(actor, f"ok: {report.summary.findings} findings")),
-                ]
-            )
-        except Exception as error:
-            with contextlib.suppress(Exception):
-                self._store.record(self._trail(actor, f"failed: {type(error).__name__}"))
-            raise
+        report = self.audit()
+        # Compressed: an item holds 400 KB, and thousands of findings repeat the same phrases.
+        body = zlib.compress(report.model_dump_json().encode())
+        self._store.transact(
+            [
+                self._store.report_put(report.generated_at, body, report.generated_at + REPORT_RETENTION),
+                self.trail.ok(
+                    actor, "run_audit", "account", outcome=f"ok: {report.summary.findings} findings"
+                ),
+            ]
+        )
         return report
 
     def run_scheduled(self, announce: Callable[[AuditReport], None]) -> AuditReport:
@@ -213,6 +212,3 @@ class Auditor:
         """The newest stored report, if any."""
         body = self._store.latest_report()
         return AuditReport.model_validate_json(zlib.decompress(body)) if body else None
-
-    def _trail(self, actor: Actor, outcome: str) -> TrailEntry:
-        return TrailEntry(actor.id, "run_audit", "account", actor.channel, outcome, self._clocks.now())
