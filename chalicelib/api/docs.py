@@ -9,15 +9,14 @@ from chalice.app import Blueprint, Chalice, Response, RouteEntry
 from pydantic import BaseModel
 
 from chalicelib import caches, wiring
-from chalicelib.api.http import RouteDoc, json_response, route, route_doc
-from chalicelib.models import USER_NAME_PATTERN, ErrorBody
+from chalicelib.api.http import PATH_PARAMETERS, RouteDoc, json_response, route, route_doc
+from chalicelib.models import ErrorBody
 
 docs = Blueprint(__name__)
 
 # Every route documents every error status (static files included): the shape is the API's one error body.
 _ERRORS = {400, 401, 403, 404, 409, 410, 415, 502, 503}
 # Each path parameter's schema: a route with another one fails here rather than go undocumented.
-_PATH_PARAMETERS = {"user_name": {"type": "string", "pattern": USER_NAME_PATTERN}}
 
 
 def _documented(app: Chalice) -> list[tuple[RouteEntry, RouteDoc]]:
@@ -56,7 +55,12 @@ def _operation(entry: RouteEntry, doc: RouteDoc) -> dict[str, Any]:
         }
     operation: dict[str, Any] = {"summary": doc.summary, "responses": responses}
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": PATH_PARAMETERS[name][0]},
+        }
         for name in entry.view_args
     ]
     parameters += [

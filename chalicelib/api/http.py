@@ -6,6 +6,7 @@ import functools
 import inspect
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from chalicelib import wiring
 from chalicelib.aws_errors import error_code, unexpected_error
 from chalicelib.errors import BodyTooLarge, InvalidRequest, MalformedJson, ProductError
+from chalicelib.models import USER_NAME_PATTERN, USER_NAME_RULE
 from chalicelib.models.records import Actor
 from chalicelib.people.identity import Caller, authenticated_caller
 
@@ -30,6 +32,8 @@ View = Callable[..., Response]
 # `iam`: signed with SigV4 by a caller of this account; `admin`: and in one of the admin groups.
 Access = Literal["anyone", "iam", "admin"]
 IAM_AUTH = IAMAuthorizer()
+# Every path parameter a route may take: its pattern, and the rule in words for the 400 that breaks it.
+PATH_PARAMETERS = {"user_name": (USER_NAME_PATTERN, USER_NAME_RULE)}
 
 
 def error_response(
@@ -117,7 +121,11 @@ def route(
     `status`, with a `returns` body (or, for None, an untyped one of the `produces` type).
     """
     doc = RouteDoc(summary, returns, status, body, query_flags or {}, produces)
-    offered = {part[1:-1] for part in path.split("/") if part.startswith("{")}
+    in_path = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    unknown = set(in_path) - set(PATH_PARAMETERS)
+    if unknown:
+        raise TypeError(f"{path}: no rule for the path parameter {', '.join(sorted(unknown))}")
+    offered = set(in_path)
     offered |= {"iam": {"caller"}, "admin": {"caller", "actor"}}.get(access, set())
     if body is not None and list(consumes) == [JSON]:
         offered.add("body")
@@ -135,6 +143,10 @@ def route(
                 if access == "admin":
                     wiring.check_admin(caller.user_name)
                     given["actor"] = Actor(id=caller.arn, channel="rest")
+            for name, value in params.items():
+                pattern, rule = PATH_PARAMETERS[name]
+                if not re.fullmatch(pattern, value):
+                    raise InvalidRequest(f"{name} must be {rule}.")
             if "body" in wants and body is not None:
                 given["body"] = parse_body(blueprint.current_request, body)
             return view(**params, **{name: value for name, value in given.items() if name in wants})

@@ -60,3 +60,22 @@ def test_json_nested_too_deeply_to_parse_is_a_malformed_json_400_not_a_500(api: 
     reply = api.as_admin("POST", path, raw=b"[" * 12 * 1024)
 
     assert (reply.status, reply.body["error"]["code"]) == (400, "malformed_json")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/admin/users/bad!name"),
+        ("POST", "/admin/users/bad!name/credentials"),
+        ("DELETE", "/admin/users/bad!name"),
+        ("POST", "/admin/users/bad!name/enrollment"),
+        ("DELETE", "/admin/users/bad!name/mfa"),
+    ],
+)
+def test_a_user_name_in_the_path_that_iam_would_refuse_gets_400_with_the_rule(
+    api: Api, method: str, path: str
+) -> None:
+    reply = api.as_admin(method, path)
+
+    assert (reply.status, reply.body["error"]["code"]) == (400, "invalid_request")
+    assert reply.body["error"]["message"] == "user_name must be 1-64 of A-Za-z0-9_+=,.@-."

@@ -59,3 +59,13 @@ def test_a_view_asking_for_a_body_the_route_does_not_declare_is_refused_when_dec
         @route(blueprint, "/things", "POST", "A thing")
         def thing(body: TokenRequest) -> Response:
             return Response(body={})
+
+
+def test_a_path_parameter_without_a_rule_is_refused_when_declared() -> None:
+    blueprint = Blueprint(__name__)
+
+    with pytest.raises(TypeError, match="no rule for the path parameter thing_id"):
+
+        @route(blueprint, "/things/{thing_id}", "GET", "One thing")
+        def thing(thing_id: str) -> Response:
+            return Response(body={})
