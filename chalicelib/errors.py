@@ -27,9 +27,16 @@ class MalformedJson(ProductError):
 
 
 class BodyTooLarge(ProductError):
-    """The body is over the limit."""
+    """The body is over the limit every route keeps (JSON and Slack's forms alike)."""
 
     code = "body_too_large"
+    LIMIT_BYTES = 16 * 1024
+
+    @classmethod
+    def check(cls, body: bytes | str) -> None:
+        """Refuse `body` if it is over the limit, before anything reads it."""
+        if len(body) > cls.LIMIT_BYTES:
+            raise cls(f"The request body is over {cls.LIMIT_BYTES // 1024} KiB.")
 
 
 class MissingAuthentication(ProductError):

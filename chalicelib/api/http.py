@@ -24,7 +24,6 @@ from chalicelib.people.identity import Caller, authenticated_caller
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 16 * 1024
 JSON = "application/json"
 JSON_HEADERS = {"Content-Type": JSON, "Cache-Control": "no-store"}
 
@@ -168,8 +167,7 @@ def signed_caller(blueprint: Blueprint) -> Caller:
 def parse_body[M: BaseModel](request: Request, model: type[M]) -> M:
     """The request body as `model`: 400 for oversized, non-JSON, unknown fields or wrong types."""
     raw = request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
-        raise BodyTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
+    BodyTooLarge.check(raw)
     try:
         data = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError, RecursionError) as error:

@@ -22,8 +22,6 @@ from chalicelib.errors import BodyTooLarge, ForeignSlackApp, InvalidRequest, Inv
 from chalicelib.models.slack import BlockActions, SlackJob, SlashCommand
 
 SLACK_HOST = "hooks.slack.com"
-# Slack's own bodies are a few KiB; a larger one is refused before it is hashed (the API's limit too).
-MAX_BODY_BYTES = 16 * 1024
 
 # Slack's replay window for requests to us, and how long a `response_url` accepts posts: a job the
 # worker gets later is checked against the second.
@@ -140,8 +138,7 @@ def read_signed(
 
     None for what is signed but not ours to act on (Slack's certificate check, other interactions).
     """
-    if len(body) > MAX_BODY_BYTES:
-        raise BodyTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
+    BodyTooLarge.check(body)
     gate.verify(body, headers, window=window)
     form = dict(parse_qsl(body.decode(), keep_blank_values=True))
     signed = _command(gate, body, headers, form) if kind == "command" else _click(gate, body, headers, form)
