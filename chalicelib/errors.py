@@ -90,6 +90,13 @@ class OffboardingInProgress(ProductError):
     code = "offboarding_in_progress"
 
 
+class ConcurrentChange(ProductError):
+    """Another request changed the same user at the same moment; nothing was done, try again."""
+
+    status = 409
+    code = "conflict"
+
+
 class UserExists(ProductError):
     """A user of that name (in any letter case) exists already."""
 

@@ -209,11 +209,16 @@ class DevServer(ThreadedHTTPServer):
     request_queue_size = 128
 
 
-def make_server(app_object: Chalice, host: str, port: int) -> ThreadedHTTPServer:
-    """A threaded server for the app; each request gets its own `current_request` (LocalChalice)."""
+def give_each_thread_its_request(app_object: Chalice) -> None:
+    """Make `app_object` keep `current_request` per thread, as `chalice local` does (LocalChalice)."""
     if not isinstance(app_object, LocalChalice):
         CustomLocalChalice.__bases__ = (LocalChalice, app_object.__class__)
         app_object.__class__ = CustomLocalChalice
+
+
+def make_server(app_object: Chalice, host: str, port: int) -> ThreadedHTTPServer:
+    """A threaded server for the app; each request gets its own `current_request` (LocalChalice)."""
+    give_each_thread_its_request(app_object)
     config = Config(chalice_stage="dev", config_from_disk={}, user_provided_params={})
     callers = CallerDirectory.with_own_clients()
     handler = functools.partial(

@@ -24,9 +24,9 @@ def start_emulator() -> Any:
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # AdministratorAccess, ReadOnlyAccess exist
     from moto.server import ThreadedMotoServer
 
-    from local.emulator import make_dynamodb_writes_atomic
+    from local.emulator import make_faithful
 
-    make_dynamodb_writes_atomic()
+    make_faithful()
 
     port = int(os.environ.get("MOTO_PORT") or free_port())
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per emulated AWS call is noise

@@ -17,10 +17,11 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib import wiring
 from chalicelib.aws_errors import error_code, unexpected_error
-from chalicelib.errors import BodyTooLarge, InvalidRequest, MalformedJson, ProductError
+from chalicelib.errors import BodyTooLarge, ConcurrentChange, InvalidRequest, MalformedJson, ProductError
 from chalicelib.models import USER_NAME_PATTERN, USER_NAME_RULE
 from chalicelib.models.records import Actor
 from chalicelib.people.identity import Caller, authenticated_caller
+from chalicelib.state import Conflict
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,11 @@ def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]
             return view(*args, **kwargs)
         except ProductError as error:
             return error_response(error.status, error.code, error.message)
+        except Conflict:
+            # A conditional write lost a race that its service did not expect: still the caller's 409.
+            log.warning("unexpected lost race in %s", view.__name__)
+            lost = ConcurrentChange("Another request changed the same thing at the same moment; try again.")
+            return error_response(lost.status, lost.code, lost.message)
         except ClientError as error:
             # Unexpected by the service, so worth its traceback, as an unhandled error gets.
             log.warning("AWS error in %s: %s", view.__name__, error_code(error), exc_info=True)

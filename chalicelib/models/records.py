@@ -26,7 +26,13 @@ class Actor:
 
 @dataclass(frozen=True)
 class UserRecord:
-    """What the service remembers of a managed user beyond IAM."""
+    """What the service remembers of a managed user beyond IAM.
+
+    `bundle_id` and `enrollment_id` point at the user's live links: a link the record does not point at is
+    dead, whatever its own item says. `user_id` is IAM's id of this incarnation of the user (a user
+    re-created under the same name gets another), and `generation` counts the record's writes, so that a
+    write can be made conditional on the record as it was read.
+    """
 
     user_name: str
     arn: str
@@ -34,6 +40,8 @@ class UserRecord:
     state: str
     bundle_id: str | None = None
     enrollment_id: str | None = None
+    user_id: str | None = None
+    generation: int = 0
 
 
 class LinkKind(StrEnum):
@@ -47,7 +55,8 @@ class LinkKind(StrEnum):
 class LinkRecord:
     """A one-time link as stored: never the token, never the secret in clear.
 
-    `pending_serial` is the virtual MFA device an enrollment link is waiting to enable, once started.
+    `pending_serial` is the virtual MFA device an enrollment link is waiting to enable, once started;
+    `user_id` the incarnation of the user it was issued to (None on links from before it was kept).
     """
 
     link_id: str
@@ -58,6 +67,7 @@ class LinkRecord:
     claimed_at: str | None = None
     attempts: int = 0
     pending_serial: str | None = None
+    user_id: str | None = None
 
 
 @dataclass(frozen=True)

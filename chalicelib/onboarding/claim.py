@@ -6,13 +6,19 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 from chalicelib import account
+from chalicelib.aws_errors import error_code
 from chalicelib.config import Settings
 from chalicelib.errors import LinkExpired
 from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
 from chalicelib.models.records import LinkKind
 from chalicelib.onboarding import devices, links, sealing
 from chalicelib.state import Conflict, StateStore
+
+# How often a claim looks again after its write lost a race that left the link alive.
+ATTEMPTS = 3
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -30,56 +36,64 @@ def claim_bundle(
     wins shows the password. A used, expired or unknown token gets the same `LinkExpired`.
     """
     now = now or datetime.now(UTC)
-    link = store.get_link(sealing.token_id(token))
-    if (
-        link is None
-        or link.kind != LinkKind.CREDENTIALS
-        or link.claimed_at is not None
-        or link.expires_at <= now.timestamp()
-        or link.sealed is None
-    ):
-        raise LinkExpired()
-    password = sealing.unseal(token, link.sealed)
-    if password is None:
-        raise LinkExpired()
+    link_id = sealing.token_id(token)
+    for _ in range(ATTEMPTS):
+        link = store.get_link(link_id)
+        if (
+            link is None
+            or link.kind != LinkKind.CREDENTIALS
+            or link.sealed is None
+            or not links.usable(link, now)
+        ):
+            raise LinkExpired()
+        password = sealing.unseal(token, link.sealed)
+        if password is None:
+            raise LinkExpired()
 
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        f_record = pool.submit(store.get_user, link.user_name)
-        f_mfa = pool.submit(iam.list_mfa_devices, UserName=link.user_name)
-        f_alias = pool.submit(account.account_alias, iam)
-    record = f_record.result()
-    if record is None:  # offboarded between issue and claim
-        raise LinkExpired()
-    account_id = account.account_id_from_arn(record.arn)
-    console_url = account.console_url(account_id, f_alias.result())
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            f_record = pool.submit(store.get_user, link.user_name)
+            f_mfa = pool.submit(iam.list_mfa_devices, UserName=link.user_name)
+            f_alias = pool.submit(account.account_alias, iam)
+        record = f_record.result()
+        # Killed by an admin (reissue, MFA link, reset), offboarded, or issued to an earlier user of the name.
+        if record is None or not links.is_live(link, record, now):
+            raise LinkExpired()
+        try:
+            mfa = f_mfa.result()["MFADevices"]
+        except ClientError as error:
+            if error_code(error) == "NoSuchEntity":  # offboarded meanwhile
+                raise LinkExpired() from error
+            raise
+        account_id = account.account_id_from_arn(record.arn)
+        console_url = account.console_url(account_id, f_alias.result())
 
-    grant = None
-    replaced = None
-    writes: list[TransactWriteItemTypeDef] = [store.claim_update(link.link_id, LinkKind.CREDENTIALS, now)]
-    if not f_mfa.result()["MFADevices"]:
-        replaced = links.enrollment_of(store, record)
-        enrollment = links.issue(LinkKind.ENROLLMENT, record.user_name, settings, now)
-        writes.append(store.link_put(enrollment.record))
-        if record.enrollment_id:
-            writes.append(store.link_delete(record.enrollment_id))
-        grant = EnrollmentGrant(token=enrollment.token, expires_at=enrollment.expires_at)
-        writes.append(
-            store.user_update(
-                record.user_name, state=OnboardingState.CREDENTIALS_VIEWED, enrollment_id=enrollment.link_id
+        grant = None
+        replaced = None
+        writes: list[TransactWriteItemTypeDef] = [store.claim_update(link.link_id, LinkKind.CREDENTIALS, now)]
+        changes: dict[str, str | None] = {"state": OnboardingState.CREDENTIALS_VIEWED}
+        if not mfa:
+            replaced = links.enrollment_of(store, record)
+            enrollment = links.issue(
+                LinkKind.ENROLLMENT, record.user_name, settings, now, user_id=record.user_id
             )
+            writes.append(store.link_put(enrollment.record))
+            if record.enrollment_id:
+                writes.append(store.link_delete(record.enrollment_id))
+            grant = EnrollmentGrant(token=enrollment.token, expires_at=enrollment.expires_at)
+            changes["enrollment_id"] = enrollment.link_id
+        # Conditional on the record still pointing at this link: an admin who killed it meanwhile wins.
+        writes.append(store.user_update(record, pointing_at={"bundle_id": link.link_id}, **changes))
+        try:
+            store.transact(writes)
+        except Conflict:
+            continue  # another claim won, or an admin killed the link: the next look says which
+        # Only now is the older enrollment dead for sure: its pending device may go.
+        devices.delete_pending_device(iam, links.pending_serial(replaced))
+        return ClaimedCredentials(
+            user_name=record.user_name,
+            password=password,
+            console_url=console_url,
+            account_id=account_id,
+            enrollment=grant,
         )
-    else:
-        writes.append(store.user_update(record.user_name, state=OnboardingState.CREDENTIALS_VIEWED))
-    try:
-        store.transact(writes)
-    except Conflict as error:  # another claim won, or an admin killed the link meanwhile
-        raise LinkExpired() from error
-    # Only now is the older enrollment dead for sure: its pending device may go.
-    devices.delete_pending_device(iam, links.pending_serial(replaced))
-    return ClaimedCredentials(
-        user_name=record.user_name,
-        password=password,
-        console_url=console_url,
-        account_id=account_id,
-        enrollment=grant,
-    )
+    raise LinkExpired()

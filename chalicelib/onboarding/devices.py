@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -27,16 +28,36 @@ def mfa_step_error(action: str, step: str, error: ClientError, after: str) -> Pr
     return step_error(action, step, error, outcome=after)
 
 
+def device_name(user_name: str) -> str:
+    """A new name for a virtual device of `user_name`'s: the user's name and a random suffix."""
+    return f"{user_name}-{secrets.token_hex(4)}"
+
+
+def owner_of(serial: str) -> str | None:
+    """The user a virtual device was made for, by its name (`device_name`), or None if not one of ours."""
+    named = re.fullmatch(r"mfa/(.+)-[0-9a-f]{8}", serial.split(":", 5)[-1])
+    return named.group(1) if named else None
+
+
+def serial_of(user_arn: str, name: str) -> str:
+    """The serial of the virtual device `name` in the account of `user_arn`."""
+    return f"{user_arn.split(':user/', 1)[0]}:mfa/{name}"
+
+
 def unassigned_devices_of(iam: IAMClient, user_name: str) -> list[str]:
     """Unassigned virtual devices named the way enrollment names `user_name`'s devices.
 
     A reset or an offboarding that stopped between deactivating a device and deleting it leaves one such
     device, which no longer shows among the user's devices: this is how running it again finds it.
     """
-    ours = re.compile(rf"mfa/{re.escape(user_name)}-[0-9a-f]{{8}}")
     pages = iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Unassigned")
     serials = [str(d["SerialNumber"]) for page in pages for d in page["VirtualMFADevices"]]
-    return [s for s in serials if ours.fullmatch(s.split(":", 5)[-1])]
+    return [s for s in serials if owner_of(s) == user_name]
+
+
+def assigned_to(iam: IAMClient, user_name: str, serial: str) -> bool:
+    """Whether `serial` is one of `user_name`'s MFA devices."""
+    return any(d["SerialNumber"] == serial for d in iam.list_mfa_devices(UserName=user_name)["MFADevices"])
 
 
 def delete_pending_device(iam: IAMClient, serial: str | None) -> None:
@@ -55,15 +76,21 @@ def delete_pending_device(iam: IAMClient, serial: str | None) -> None:
             log.warning("could not delete pending MFA device %s (%s)", serial, type(error).__name__)
 
 
-def replace_pending_device(iam: IAMClient, serial: str) -> None:
-    """Delete the pending device a restarted enrollment replaces; an error stops the restart."""
+def replace_pending_device(iam: IAMClient, serial: str) -> bool:
+    """Delete the pending device a restarted enrollment replaces; an error stops the restart.
+
+    False when IAM refuses because the device is assigned: a verify enabled it, and its answer was lost.
+    """
     try:
         retry_eventual(iam.delete_virtual_mfa_device, SerialNumber=serial)
     except ClientError as error:
+        if error_code(error) == "DeleteConflict":
+            return False
         if error_code(error) != "NoSuchEntity":
             raise mfa_step_error(
                 "Replacing the pending MFA device", "DeleteVirtualMFADevice", error, "Try again."
             ) from error
+    return True
 
 
 def disable_quietly(iam: IAMClient, user_name: str, serial: str) -> None:

@@ -7,7 +7,6 @@ the table yields no seed; it is destroyed when the enrollment succeeds, is spent
 from __future__ import annotations
 
 import contextlib
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 
 from botocore.exceptions import ClientError
@@ -25,13 +24,11 @@ from chalicelib.errors import (
 )
 from chalicelib.models import OnboardingState
 from chalicelib.models.mfa import MfaStart, MfaVerified
-from chalicelib.models.records import LinkKind, LinkRecord, TrailEntry
-from chalicelib.onboarding import devices, sealing, totp
+from chalicelib.models.records import LinkKind, LinkRecord, TrailEntry, UserRecord
+from chalicelib.onboarding import devices, links, sealing, totp
 from chalicelib.onboarding.links import pending_serial
 from chalicelib.service import Service
 from chalicelib.state import Conflict
-
-MAX_ATTEMPTS = 5
 
 
 class Enrollment(Service):
@@ -39,7 +36,7 @@ class Enrollment(Service):
 
     def start(self, token: str) -> MfaStart:
         """Create the pending virtual device (replacing an earlier one) and say how to add it to an app."""
-        link = self._live_link(token)
+        link = self._usable_link(token)
         previous = pending_serial(link)
         with ThreadPoolExecutor(max_workers=3) as pool:
             f_record = pool.submit(self._store.get_user, link.user_name)
@@ -47,43 +44,34 @@ class Enrollment(Service):
             # A restart replaces the pending device: deleting it first leaves no orphan behind.
             f_old = pool.submit(devices.replace_pending_device, self._iam, previous) if previous else None
         record = f_record.result()
-        if f_old is not None:
-            f_old.result()
-        if record is None:  # offboarded since the link was issued
-            raise LinkExpired()
+        if record is None or not links.is_live(link, record, self._clock()):
+            raise LinkExpired()  # killed by an admin, or offboarded, since the link was issued
+        if f_old is not None and not f_old.result():
+            # The pending device is enabled already: a verify whose answer was lost on the way did it.
+            self._spend(link, record)
+            raise MfaAlreadyEnabled(_ENABLED)
 
-        action = "Starting MFA enrollment"
-        # Device names are free since Nov 2022; a random suffix keeps a retry from meeting the
-        # previous device's name (EntityAlreadyExists) and the force-MFA policy allows `mfa/*`.
-        name = f"{record.user_name}-{secrets.token_hex(4)}"
+        serial, secret = self._new_device(record)
         try:
-            device = retry_eventual(self._iam.create_virtual_mfa_device, VirtualMFADeviceName=name, Path="/")
-        except ClientError as error:
-            if error_code(error) == "EntityAlreadyExists":
-                raise EnrollmentConflict("A device of that name exists already; start again.") from error
-            raise devices.mfa_step_error(
-                action, "CreateVirtualMFADevice", error, "Nothing changed; start again."
-            ) from error
-        serial = device["VirtualMFADevice"]["SerialNumber"]
-        try:
-            secret = totp.seed_text(device["VirtualMFADevice"]["Base32StringSeed"])
-        except ValueError:
-            devices.delete_pending_device(self._iam, serial)
-            raise
-
-        try:
-            self._store.set_pending_device(
-                link.link_id,
-                sealed=sealing.seal(token, secret),
-                serial_number=serial,
-                previous_serial=previous,
-                now=self._clock(),
-                max_attempts=MAX_ATTEMPTS,
+            self._store.transact(
+                [
+                    self._store.pending_device_update(
+                        link,
+                        sealed=sealing.seal(token, secret),
+                        serial_number=serial,
+                        now=self._clock(),
+                        max_attempts=links.MAX_ATTEMPTS,
+                    ),
+                    # The device now belongs to the user: an admin who read the record before must look again.
+                    self._store.user_update(record, pointing_at={"enrollment_id": link.link_id}),
+                ]
             )
         except Conflict as error:
             devices.delete_pending_device(self._iam, serial)
             now_link = self._store.get_link(link.link_id)
-            if now_link is not None and self._usable(now_link):
+            if now_link is not None and links.is_live(
+                now_link, self._store.get_user(link.user_name), self._clock()
+            ):
                 raise EnrollmentConflict(
                     "Enrollment was started again in another window: use the QR code shown there, "
                     "or start again here."
@@ -92,19 +80,52 @@ class Enrollment(Service):
         except ClientError as error:
             devices.delete_pending_device(self._iam, serial)
             raise devices.mfa_step_error(
-                action, "StateWrite", error, "Nothing changed; start again."
+                "Starting MFA enrollment", "StateWrite", error, "Nothing changed; start again."
             ) from error
 
         holder = f"{record.user_name}@{f_alias.result() or account.account_id_from_arn(record.arn)}"
         uri = totp.provisioning_uri(secret, holder)
         return MfaStart(serial_number=serial, secret=secret, otpauth_uri=uri, qr_svg=totp.qr_svg(uri))
 
+    def _new_device(self, record: UserRecord) -> tuple[str, str]:
+        """A new unassigned virtual device of the user's, and its seed as text."""
+        for _ in range(2):
+            # Device names are free since Nov 2022; a random suffix keeps a restart from meeting the
+            # previous device's name, and the force-MFA policy allows `mfa/*`.
+            name = devices.device_name(record.user_name)
+            try:
+                device = retry_eventual(
+                    self._iam.create_virtual_mfa_device, VirtualMFADeviceName=name, Path="/"
+                )
+            except ClientError as error:
+                if error_code(error) == "EntityAlreadyExists":
+                    # Our own create, retried by botocore after a fault once it had taken effect: its seed
+                    # is lost with the answer, so that device goes and another is made.
+                    devices.delete_pending_device(self._iam, devices.serial_of(record.arn, name))
+                    continue
+                raise devices.mfa_step_error(
+                    "Starting MFA enrollment",
+                    "CreateVirtualMFADevice",
+                    error,
+                    "Nothing changed; start again.",
+                ) from error
+            serial = device["VirtualMFADevice"]["SerialNumber"]
+            try:
+                return serial, totp.seed_text(device["VirtualMFADevice"]["Base32StringSeed"])
+            except ValueError:
+                devices.delete_pending_device(self._iam, serial)
+                raise
+        raise EnrollmentConflict("A device of that name exists already; start again.")
+
     def verify(self, token: str, code1: str, code2: str) -> MfaVerified:
         """Check two consecutive codes against the pending seed, then enable the device in IAM."""
         if not (totp.CODE.fullmatch(code1) and totp.CODE.fullmatch(code2)):
             # Not a try: a typo in the form must not cost one of the five.
             raise InvalidRequest("code1 and code2 must each be the 6 digits your authenticator app shows.")
-        link = self._live_link(token)
+        link = self._usable_link(token)
+        record = self._store.get_user(link.user_name)
+        if not links.is_live(link, record, self._clock()) or record is None:
+            raise LinkExpired()
         serial = pending_serial(link)
         secret = sealing.unseal(token, link.sealed) if link.sealed else None
         if serial is None or secret is None:
@@ -116,7 +137,7 @@ class Enrollment(Service):
             raise self._failed_try(link)
         self._enable(link, serial, code1, code2)
         try:
-            self._spend(link)
+            self._spend(link, record)
         except Conflict as error:
             # The link died while the codes were checked (an admin reissued, reset, sent a new link or
             # offboarded): the device it enabled must not outlive it.
@@ -140,9 +161,9 @@ class Enrollment(Service):
             if code == "InvalidAuthenticationCode":
                 raise self._failed_try(link) from error
             if code == "EntityAlreadyExists":
-                raise MfaAlreadyEnabled(
-                    "This device is enabled already. Sign out, then sign in with your password and a code."
-                ) from error
+                if devices.assigned_to(self._iam, link.user_name, serial):
+                    return  # our own enable, retried by botocore after it had taken effect
+                raise MfaAlreadyEnabled(_ENABLED) from error
             if code == "NoSuchEntity":
                 raise EnrollmentConflict(
                     "The device was replaced by a newer start of enrollment; use the newest QR code."
@@ -161,20 +182,25 @@ class Enrollment(Service):
         """
         try:
             retry_eventual(self._iam.deactivate_mfa_device, UserName=link.user_name, SerialNumber=serial)
-        except ClientError:
-            after = "Your device may be enabled already: sign in with your password and a code."
-        else:
-            after = "Nothing changed; try the next two codes."
-        return devices.mfa_step_error("Enabling the MFA device", "StateWrite", error, after)
+        except ClientError as undo_error:
+            if error_code(undo_error) != "NoSuchEntity":
+                after = "Your device may be enabled already: sign in with your password and a code."
+                return devices.mfa_step_error("Enabling the MFA device", "StateWrite", error, after)
+        return devices.mfa_step_error(
+            "Enabling the MFA device", "StateWrite", error, "Nothing changed; try the next two codes."
+        )
 
-    def _spend(self, link: LinkRecord) -> None:
+    def _spend(self, link: LinkRecord, record: UserRecord) -> None:
         self._store.transact(
             [
                 # Deleting the link spends it and destroys the sealed seed in one write; only a live
                 # link can be spent, so one that an admin killed meanwhile fails the whole write.
                 self._store.link_delete(link.link_id, if_live=True),
                 self._store.user_update(
-                    link.user_name, state=OnboardingState.MFA_ENROLLED, enrollment_id=None
+                    record,
+                    pointing_at={"enrollment_id": link.link_id},
+                    state=OnboardingState.MFA_ENROLLED,
+                    enrollment_id=None,
                 ),
                 # The newcomer acts on their own link: they are the actor, the channel is the page.
                 self._store.trail_put(
@@ -185,22 +211,15 @@ class Enrollment(Service):
             ]
         )
 
-    def _usable(self, link: LinkRecord) -> bool:
-        return (
-            link.kind == LinkKind.ENROLLMENT
-            and link.claimed_at is None
-            and link.attempts < MAX_ATTEMPTS
-            and not self._expired(link)
-        )
-
-    def _expired(self, link: LinkRecord) -> bool:
-        return link.expires_at <= self._clock().timestamp()
-
-    def _live_link(self, token: str) -> LinkRecord:
+    def _usable_link(self, token: str) -> LinkRecord:
         """The enrollment link of `token` if it can still be used; the same 410 for every other case."""
         link = self._store.get_link(sealing.token_id(token))
-        if link is None or not self._usable(link):
-            if link is not None and link.kind == LinkKind.ENROLLMENT and self._expired(link):
+        if link is None or link.kind != LinkKind.ENROLLMENT or not links.usable(link, self._clock()):
+            if (
+                link is not None
+                and link.kind == LinkKind.ENROLLMENT
+                and link.expires_at <= self._clock().timestamp()
+            ):
                 # TTL deletion is lazy (and the emulator never expires items): destroy the seed and
                 # the pending device now that the link is known to be dead.
                 with contextlib.suppress(Exception):
@@ -210,16 +229,26 @@ class Enrollment(Service):
 
     def _failed_try(self, link: LinkRecord) -> ProductError:
         """Count a wrong pair of codes and return the error to answer; the last try spends the enrollment."""
-        try:
-            attempts = self._store.count_failed_attempt(link.link_id, self._clock(), MAX_ATTEMPTS)
-        except Conflict:
+        current: LinkRecord | None = link
+        for _ in range(links.MAX_ATTEMPTS):
+            if current is None or not links.usable(current, self._clock()):
+                return LinkExpired()
+            try:
+                self._store.transact(
+                    [self._store.failed_attempt_update(current, self._clock(), links.MAX_ATTEMPTS)]
+                )
+                break
+            except Conflict:  # another try counted first: count this one on top
+                current = self._store.get_link(link.link_id)
+        else:
             return LinkExpired()
-        if attempts >= MAX_ATTEMPTS:
-            self._discard(link)
+        attempts = current.attempts + 1
+        if attempts >= links.MAX_ATTEMPTS:
+            self._discard(current)
             return LinkExpired(
                 "Too many wrong codes: this enrollment is spent. Ask your admin for a new enrollment link."
             )
-        left = MAX_ATTEMPTS - attempts
+        left = links.MAX_ATTEMPTS - attempts
         return InvalidMfaCodes(
             "Those codes do not match the device. Enter the code your app shows, wait until it changes, "
             f"then enter the new one; check that your phone sets its clock automatically. {left} "
@@ -230,3 +259,6 @@ class Enrollment(Service):
         """Destroy a dead enrollment: the link (with its sealed seed) first, then its pending device."""
         self._store.transact([self._store.link_delete(link.link_id)])
         devices.delete_pending_device(self._iam, pending_serial(link))
+
+
+_ENABLED = "Your MFA device is enabled already. Sign out, then sign in with your password and a code."

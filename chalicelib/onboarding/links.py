@@ -1,4 +1,10 @@
-"""The one-time links a newcomer holds: how they are issued, killed, and what an enrollment left pending.
+"""The one-time links a newcomer holds, and the rule that a user has at most one live link of each kind.
+
+A link is live only while the user's record points at it (`bundle_id`, `enrollment_id`), for the same
+incarnation of the user (the IAM user id), unexpired and unspent. So an admin kills a link by moving the
+pointer, in a write conditional on the record as read, and an offboarding kills every link for good: the
+record goes, and a user re-created under the same name gets a new record whose pointers name only new
+links. The link items themselves are deleted with the pointer (their sealed secrets with them).
 
 A credential link carries the first password sealed under its token; an enrollment link carries, once
 started, the pending virtual device (`LinkRecord.pending_serial`, see `devices.py`) and its seed, sealed
@@ -22,6 +28,10 @@ if TYPE_CHECKING:
 
 # The page of each kind of link; the token goes in the fragment, which browsers never send.
 _PAGE = {LinkKind.CREDENTIALS: "onboard", LinkKind.ENROLLMENT: "enroll"}
+# The record attribute that points at the user's live link of each kind.
+POINTER = {LinkKind.CREDENTIALS: "bundle_id", LinkKind.ENROLLMENT: "enrollment_id"}
+# Wrong pairs of codes an enrollment link survives; the last one spends it.
+MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -46,9 +56,16 @@ class Issued:
 
 
 def issue(
-    kind: LinkKind, user_name: str, settings: Settings, now: datetime, *, secret: str | None = None
+    kind: LinkKind,
+    user_name: str,
+    settings: Settings,
+    now: datetime,
+    *,
+    user_id: str | None,
+    secret: str | None = None,
 ) -> Issued:
-    """A new link of `kind` for `user_name`, with `secret` sealed under its token; the caller stores it."""
+    """A new link of `kind` for this incarnation of `user_name`, with `secret` sealed under its token; the
+    caller stores it and points the user's record at it."""
     token = sealing.new_token()
     ttl = settings.credential_link_ttl if kind == LinkKind.CREDENTIALS else settings.enrollment_link_ttl
     expires = now + ttl
@@ -58,15 +75,35 @@ def issue(
         user_name=user_name,
         expires_at=int(expires.timestamp()),
         sealed=sealing.seal(token, secret) if secret is not None else None,
+        user_id=user_id,
     )
     return Issued(token, record, expires)
 
 
-def older_links_killed(store: StateStore, record: UserRecord | None) -> list[TransactWriteItemTypeDef]:
-    """The deletes that kill every link `record` names, credential and enrollment.
+def usable(link: LinkRecord, now: datetime) -> bool:
+    """Whether the link itself can still be used: unexpired, unclaimed, with tries left."""
+    return (
+        link.claimed_at is None
+        and link.expires_at > now.timestamp()
+        and (link.kind != LinkKind.ENROLLMENT or link.attempts < MAX_ATTEMPTS)
+    )
 
-    Reissue, MFA reset, a new enrollment link and offboarding each commit these with their own writes (and
-    remove the ids from the record), so that a leaked older link stops working the moment the admin acts.
+
+def is_live(link: LinkRecord, record: UserRecord | None, now: datetime) -> bool:
+    """Whether `link` works: usable, and the live link of its kind of the user it was issued to."""
+    return (
+        record is not None
+        and getattr(record, POINTER[link.kind]) == link.link_id
+        and (link.user_id is None or record.user_id is None or link.user_id == record.user_id)
+        and usable(link, now)
+    )
+
+
+def older_links_killed(store: StateStore, record: UserRecord | None) -> list[TransactWriteItemTypeDef]:
+    """The deletes of every link `record` points at, credential and enrollment.
+
+    Reissue, MFA reset, a new enrollment link and offboarding each commit these with the write that moves
+    or removes the pointers, conditional on the record they read.
     """
     if record is None:
         return []
@@ -74,7 +111,7 @@ def older_links_killed(store: StateStore, record: UserRecord | None) -> list[Tra
 
 
 def enrollment_of(store: StateStore, record: UserRecord | None) -> LinkRecord | None:
-    """The user's live enrollment link, if the record names one."""
+    """The link the record names as the user's enrollment, if any."""
     return store.get_link(record.enrollment_id) if record and record.enrollment_id else None
 
 

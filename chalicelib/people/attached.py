@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
 from chalicelib.aws_errors import error_code
+from chalicelib.errors import UserNotFound
 from chalicelib.models import Removed
 from chalicelib.models.records import UserRecord
 from chalicelib.onboarding import devices, links
@@ -115,7 +116,10 @@ def _login_profile(iam: IAMClient, name: str) -> bool:
 def attached(
     iam: IAMClient, store: StateStore, name: str, record: UserRecord | None
 ) -> tuple[Removed, set[str]]:
-    """Everything attached to `name`, and which of its MFA devices are not assigned to it."""
+    """Everything attached to `name`, and which of its MFA devices are not assigned to it.
+
+    `UserNotFound` when the user went meanwhile (another offboarding finished while this one listed).
+    """
     pending = links.pending_serial(links.enrollment_of(store, record))
     kinds = credential_kinds(iam, name)
     with ThreadPoolExecutor(max_workers=len(kinds) + 3) as pool:
@@ -123,11 +127,15 @@ def attached(
         f_mfa = pool.submit(_mfa_devices, iam, name)
         f_unassigned = pool.submit(devices.unassigned_devices_of, iam, name)
         f_kinds = {kind.field: pool.submit(kind.listing) for kind in kinds}
-    assigned = f_mfa.result()
+    try:
+        assigned = f_mfa.result()
+        found = {field: f.result() for field, f in f_kinds.items()}
+        profile = f_profile.result()
+    except ClientError as error:
+        if error_code(error) == "NoSuchEntity":
+            raise UserNotFound(f"{name} was removed by another request meanwhile.") from error
+        raise
     # The pending enrollment device, and any device a stopped offboarding deactivated but did not delete.
     unassigned = {s for s in [pending, *f_unassigned.result()] if s} - set(assigned)
-    found = {field: f.result() for field, f in f_kinds.items()}
-    removed = Removed(
-        user=name, login_profile=f_profile.result(), mfa_devices=assigned + sorted(unassigned), **found
-    )
+    removed = Removed(user=name, login_profile=profile, mfa_devices=assigned + sorted(unassigned), **found)
     return removed, unassigned

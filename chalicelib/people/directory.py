@@ -5,6 +5,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from chalicelib.aws_errors import error_code
+from chalicelib.errors import UserNotFound
 from chalicelib.models import UserDetail, UserSummary
 from chalicelib.people.managed import effective_state, find_managed_user
 from chalicelib.service import Service
@@ -70,7 +74,12 @@ class Directory(Service):
             return set()
 
         def has_mfa(name: str) -> bool:
-            return bool(self._iam.list_mfa_devices(UserName=name)["MFADevices"])
+            try:
+                return bool(self._iam.list_mfa_devices(UserName=name)["MFADevices"])
+            except ClientError as error:
+                if error_code(error) == "NoSuchEntity":  # offboarded while the list was read
+                    return False
+                raise
 
         with ThreadPoolExecutor(max_workers=min(len(names), 8)) as pool:
             return {name for name, has in zip(names, pool.map(has_mfa, names), strict=True) if has}
@@ -82,11 +91,17 @@ class Directory(Service):
         with ThreadPoolExecutor(max_workers=2) as pool:
             f_groups = pool.submit(self._iam.list_groups_for_user, UserName=name)
             f_mfa = pool.submit(self._iam.list_mfa_devices, UserName=name)
-        devices = [d["SerialNumber"] for d in f_mfa.result()["MFADevices"]]
+        try:
+            devices = [d["SerialNumber"] for d in f_mfa.result()["MFADevices"]]
+            groups = sorted(g["GroupName"] for g in f_groups.result()["Groups"])
+        except ClientError as error:
+            if error_code(error) == "NoSuchEntity":
+                raise UserNotFound(f"{name} was offboarded by another request meanwhile.") from error
+            raise
         return UserDetail(
             user_name=name,
             arn=user["Arn"],
-            groups=sorted(g["GroupName"] for g in f_groups.result()["Groups"]),
+            groups=groups,
             state=effective_state(
                 record.state if record else None,
                 has_mfa=bool(devices),

@@ -56,16 +56,23 @@ def record_writes(
     state: OnboardingState | None,
     **link_ids: str | None,
 ) -> TransactWriteItemTypeDef:
-    """The write that points the user's record at new links (None clears one) and sets `state`.
+    """The write that points the user's record at new links (None clears one) and sets `state`,
+    conditional on the record as it was read (`Conflict` when anyone wrote it since).
 
     A managed user without a record (made by hand under the path, or from before this service kept
     records) gets one, in `state` or invited.
     """
     if record is None:
-        ids = {k: v for k, v in link_ids.items() if v}
-        created = rfc3339(user["CreateDate"])
         return store.new_user_put(
-            UserRecord(user["UserName"], user["Arn"], created, state or OnboardingState.INVITED, **ids)
+            UserRecord(
+                user["UserName"],
+                user["Arn"],
+                rfc3339(user["CreateDate"]),
+                state or OnboardingState.INVITED,
+                bundle_id=link_ids.get("bundle_id"),
+                enrollment_id=link_ids.get("enrollment_id"),
+                user_id=user.get("UserId"),
+            )
         )
-    changes = {**({"state": state} if state else {}), **link_ids}
-    return store.user_update(user["UserName"], **changes)
+    changes: dict[str, str | None] = {**({"state": state} if state else {}), **link_ids}
+    return store.user_update(record, pointing_at=None, **changes)

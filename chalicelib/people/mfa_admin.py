@@ -12,8 +12,9 @@ from botocore.exceptions import ClientError
 from chalicelib.aws_errors import error_code, retry_eventual, step_error
 from chalicelib.errors import MfaAlreadyEnabled
 from chalicelib.models import Link, OnboardingState
-from chalicelib.models.records import Actor, LinkKind, LinkRecord, UserRecord
+from chalicelib.models.records import Actor, LinkKind, UserRecord
 from chalicelib.onboarding import devices, links
+from chalicelib.people.exclusive import UserLock, changing, rerun_on_conflict
 from chalicelib.people.managed import find_managed_user, record_writes
 from chalicelib.service import Service
 from chalicelib.trail import recorded
@@ -28,6 +29,10 @@ class MfaAdmin(Service):
     @recorded("issue_enrollment")
     def issue_enrollment(self, user_name: str, actor: Actor) -> Link:
         """A fresh enrollment link for a managed user without MFA; 409 when they have a device."""
+        with changing(self._store, user_name, "issue_enrollment", self._clock) as lock:
+            return rerun_on_conflict(lambda: self._issue_enrollment(lock, user_name, actor), user_name)
+
+    def _issue_enrollment(self, lock: UserLock, user_name: str, actor: Actor) -> Link:
         record, user = find_managed_user(self._iam, self._store, self._settings, user_name)
         name = user["UserName"]
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -38,13 +43,19 @@ class MfaAdmin(Service):
                 f"{name} has an MFA device already; if it is lost, reset it (DELETE /admin/users/{name}/mfa)."
             )
         state = None if record else OnboardingState.INVITED
-        link, writes = self._new_link(record, user, state, f_previous.result())
-        self._store.transact([*writes, self.trail.ok(actor, "issue_enrollment", name)])
+        previous = f_previous.result()
+        link, writes = self._new_link(record, user, state)
+        lock.commit([*writes, self.trail.ok(actor, "issue_enrollment", name)])
+        devices.delete_pending_device(self._iam, links.pending_serial(previous))
         return link
 
     @recorded("reset_mfa")
     def reset(self, user_name: str, actor: Actor) -> tuple[list[str], Link]:
         """Remove a user's MFA devices (lost phone) and hand out a fresh enrollment link."""
+        with changing(self._store, user_name, "reset_mfa", self._clock) as lock:
+            return rerun_on_conflict(lambda: self._reset(lock, user_name, actor), user_name)
+
+    def _reset(self, lock: UserLock, user_name: str, actor: Actor) -> tuple[list[str], Link]:
         record, user = find_managed_user(self._iam, self._store, self._settings, user_name)
         name = user["UserName"]
         with ThreadPoolExecutor(max_workers=3) as pool:
@@ -71,9 +82,9 @@ class MfaAdmin(Service):
             )
         opened = record is not None and record.state != OnboardingState.INVITED
         state = OnboardingState.CREDENTIALS_VIEWED if opened else OnboardingState.INVITED
-        link, writes = self._new_link(record, user, state, previous)
+        link, writes = self._new_link(record, user, state)
         try:
-            self._store.transact([*writes, self.trail.ok(actor, "reset_mfa", name)])
+            lock.commit([*writes, self.trail.ok(actor, "reset_mfa", name)])
         except ClientError as error:
             raise step_error(
                 f"Resetting MFA of {name}",
@@ -81,6 +92,7 @@ class MfaAdmin(Service):
                 error,
                 outcome="Run it again: it carries on where it stopped.",
             ) from error
+        devices.delete_pending_device(self._iam, links.pending_serial(previous))
         return assigned + leftovers, link
 
     def _reset_step(self, name: str, step: str, call: Callable[[], Any]) -> None:
@@ -97,19 +109,18 @@ class MfaAdmin(Service):
             ) from error
 
     def _new_link(
-        self,
-        record: UserRecord | None,
-        user: dict[str, Any],
-        state: OnboardingState | None,
-        previous: LinkRecord | None,
+        self, record: UserRecord | None, user: dict[str, Any], state: OnboardingState | None
     ) -> tuple[Link, list[TransactWriteItemTypeDef]]:
-        """A new enrollment link that kills every older link of the user and the pending device.
+        """A new enrollment link, and the writes that kill every older link of the user with it.
 
         The older credential link dies too: an admin acting on a user's MFA decides which link is live,
-        and a leaked credential link would otherwise hand out a fresh enrollment of its own.
+        and a leaked credential link would otherwise hand out a fresh enrollment of its own. The pending
+        device of the older enrollment goes once those writes are in (the caller deletes it).
         """
-        devices.delete_pending_device(self._iam, links.pending_serial(previous))
-        enrollment = links.issue(LinkKind.ENROLLMENT, user["UserName"], self._settings, self._clock())
+        user_id = record.user_id if record else user.get("UserId")
+        enrollment = links.issue(
+            LinkKind.ENROLLMENT, user["UserName"], self._settings, self._clock(), user_id=user_id
+        )
         writes = [
             self._store.link_put(enrollment.record),
             *links.older_links_killed(self._store, record),

@@ -1,14 +1,13 @@
 """Offboarding: list everything attached to a managed user, or remove it all and then the user.
 
-One offboarding per user runs at a time: a lock record, taken with the write that kills the user's links.
+One change of a user runs at a time (`people/exclusive.py`): the lock is taken with the write that kills
+the user's links, and given back with the write that forgets them.
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -16,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.aws_errors import error_code, retry_eventual, step_error
 from chalicelib.errors import (
-    OffboardingInProgress,
+    ConcurrentChange,
     UnmanagedGroupMembership,
     UserNotFound,
     UserOutsideManagedPath,
@@ -25,17 +24,11 @@ from chalicelib.models import Removed
 from chalicelib.models.records import Actor, UserRecord
 from chalicelib.onboarding import links
 from chalicelib.people.attached import attached, credential_kinds
+from chalicelib.people.exclusive import OFFBOARD, UserLock, changing, rerun_on_conflict
 from chalicelib.people.managed import find_managed_user
 from chalicelib.service import Service
 from chalicelib.state import Conflict
 from chalicelib.trail import recorded
-
-log = logging.getLogger(__name__)
-
-# The offboarding lock's kind in the state table, and how long a holder may keep it: longer than any
-# function that offboards may run (the Slack worker: 120 s), so a live offboarding never loses it.
-OFFBOARDING = "offboarding"
-OFFBOARDING_LOCK_TTL = timedelta(minutes=5)
 
 
 class Offboarding(Service):
@@ -53,9 +46,26 @@ class Offboarding(Service):
     def offboard(self, user_name: str, actor: Actor, *, started: Callable[[], None] | None = None) -> Removed:
         """Remove everything IAM requires gone before DeleteUser, then the user.
 
-        One offboarding per user at a time: a second one while the first runs gets
-        `OffboardingInProgress` and does nothing. `started` is called once this request holds the
-        offboarding, before anything is removed (the Slack worker says "Offboarding…" then).
+        One change of a user at a time: an offboarding (or any other admin change) running already makes
+        this one answer 409 having done nothing. `started` is called once this request holds the user,
+        before anything is removed (the Slack worker says "Offboarding…" then).
+        """
+        with changing(self._store, user_name, OFFBOARD, self._clock, take=False) as lock:
+            held = rerun_on_conflict(lambda: self._take(lock, user_name), user_name)
+            if started is not None:
+                started()
+            removed = held.removed
+            if not held.user_gone:
+                removed = self._remove(held.name, held.record, removed, held.unassigned)
+            self._forget(lock, held.name, held.record, actor)
+            return removed
+
+    def _take(self, lock: UserLock, user_name: str) -> _Held:
+        """Hold the user and kill their links, with the inventory as of that moment.
+
+        The links die before the first removal, in the write that takes the lock, conditional on the
+        record the inventory was made from: a newcomer who started enrollment meanwhile (a new pending
+        device) makes it lose and look again. From then on no claim, start or verify can act.
         """
         try:
             record, user = find_managed_user(self._iam, self._store, self._settings, user_name)
@@ -68,12 +78,13 @@ class Offboarding(Service):
             if record is None:
                 raise
             # IAM says NoSuchEntity: an offboarding that stopped after DeleteUser, so only the state
-            # records are left to remove (unless another offboarding is at it right now).
-            self._forget(record.user_name, record, actor, holder=None)
+            # records are left to remove (unless another change of the user is under way right now).
+            lock.take()
             nothing: dict[str, list[str]] = {
                 kind.field: [] for kind in credential_kinds(self._iam, record.user_name)
             }
-            return Removed(user=record.user_name, login_profile=False, mfa_devices=[], **nothing)
+            removed = Removed(user=record.user_name, login_profile=False, mfa_devices=[], **nothing)
+            return _Held(record, record.user_name, removed, set(), user_gone=True)
         name = user["UserName"]
         removed, unassigned = attached(self._iam, self._store, name, record)
         foreign = sorted(set(removed.groups) - set(self._settings.groups))
@@ -84,22 +95,40 @@ class Offboarding(Service):
                 f"{name} is also in {', '.join(foreign)}, which this service does not manage; remove "
                 "that membership first, then offboard again. Nothing was removed."
             )
-        holder = self._lock(name, record)
+        writes = []
+        if record is not None:
+            writes = [
+                self._store.user_update(record, bundle_id=None, enrollment_id=None),
+                *links.older_links_killed(self._store, record),
+            ]
         try:
-            if started is not None:
-                started()
-            self._remove(name, removed, unassigned)
-            self._forget(name, record, actor, holder=holder)
-        except BaseException:
-            self._unlock(name, holder)
-            raise
-        return removed
+            lock.take(*writes)
+        except ClientError as error:
+            raise step_error(
+                f"Offboarding {name}", "StateWrite", error, outcome="Nothing was changed."
+            ) from error
+        return _Held(record, name, removed, unassigned)
 
-    def _remove(self, name: str, removed: Removed, unassigned: set[str]) -> None:
+    def _remove(
+        self, name: str, record: UserRecord | None, removed: Removed, unassigned: set[str]
+    ) -> Removed:
         """Remove what the inventory found, then the user: in the order IAM requires.
 
-        IAM refuses DeleteUser while anything is attached (the emulator does not): keep the order.
+        IAM refuses DeleteUser while anything is attached (DeleteConflict): what was attached after the
+        inventory (by a verify already enabling its device) is found by a new inventory and removed too.
         """
+        for attempt in range(REMOVAL_PASSES):
+            conflict = self._remove_once(name, removed, unassigned, last=attempt == REMOVAL_PASSES - 1)
+            if conflict is None:
+                break
+            again, unassigned = attached(self._iam, self._store, name, record)
+            removed = _union(removed, again)
+        return removed
+
+    def _remove_once(
+        self, name: str, removed: Removed, unassigned: set[str], *, last: bool
+    ) -> ClientError | None:
+        """One pass over the removals; the DeleteConflict of DeleteUser, if IAM answered that (not `last`)."""
         iam = self._iam
         steps: list[tuple[str, Callable[[], Any]]] = []
         if removed.login_profile:
@@ -130,71 +159,29 @@ class Offboarding(Service):
             except ClientError as error:
                 if error_code(error) == "NoSuchEntity":
                     continue  # already gone: offboarding is idempotent
+                if step == "DeleteUser" and error_code(error) == "DeleteConflict" and not last:
+                    return error
                 raise step_error(
                     f"Offboarding {name}",
                     step,
                     error,
                     outcome="The user still exists. Run it again once the cause is fixed.",
                 ) from error
+        return None
 
-    def _in_progress(self, name: str) -> OffboardingInProgress:
-        return OffboardingInProgress(
-            f"{name} is being offboarded by another request right now; nothing was done here. Look the "
-            "user up again in a minute (an offboarding whose request died frees itself within "
-            f"{OFFBOARDING_LOCK_TTL.seconds // 60} minutes)."
-        )
-
-    def _lock(self, name: str, record: UserRecord | None) -> str:
-        """Take the user's offboarding lock and kill their links, in one write; the lock's holder id.
-
-        The links die before the first removal, so an offboarding that stops midway leaves none alive.
-        """
-        holder = uuid.uuid4().hex
-        now = self._clock()
-        writes = [self._store.lock_put(OFFBOARDING, name.lower(), holder, now, now + OFFBOARDING_LOCK_TTL)]
+    def _forget(self, lock: UserLock, name: str, record: UserRecord | None, actor: Actor) -> None:
+        """Remove an offboarded user's state records: the name reservation and any link left, with the
+        lock, which frees the name for a new user (the delete is conditional on the incarnation only)."""
+        items = [self.trail.ok(actor, "offboard", name)]
         if record is not None:
-            writes += [
-                # Conditional on the record: if another offboarding finished meanwhile, this one stops.
-                self._store.user_update(name, bundle_id=None, enrollment_id=None),
-                *links.older_links_killed(self._store, record),
-            ]
+            items += [self._store.user_delete(record), *links.older_links_killed(self._store, record)]
         try:
-            self._store.transact(writes)
+            lock.commit(items)
         except Conflict as error:
-            if 0 in error.failed or not error.failed:
-                raise self._in_progress(name) from error
-            raise UserNotFound(
-                f"{name} was offboarded by another request meanwhile; nothing more was done."
+            raise ConcurrentChange(
+                f"{name} is deleted, but this request lost its hold on the name meanwhile; run the "
+                "offboarding again to remove what is left."
             ) from error
-        except ClientError as error:
-            raise step_error(
-                f"Offboarding {name}", "StateWrite", error, outcome="Nothing was changed."
-            ) from error
-        return holder
-
-    def _unlock(self, name: str, holder: str) -> None:
-        # Best effort: a lock left behind frees itself after OFFBOARDING_LOCK_TTL, and the caller's
-        # answer is the error that stopped the offboarding, not this one.
-        try:
-            self._store.release(OFFBOARDING, name.lower(), holder)
-        except Exception:
-            log.warning("could not release the offboarding lock of %s", name)
-
-    def _forget(self, name: str, record: UserRecord | None, actor: Actor, *, holder: str | None) -> None:
-        """Remove an offboarded user's state records: the name reservation, any live link, and the
-        offboarding lock `holder` took (with no `holder`: only while nobody holds it)."""
-        items = [
-            self._store.user_delete(name),
-            self.trail.ok(actor, "offboard", name),
-            *links.older_links_killed(self._store, record),
-            self._store.lock_delete(OFFBOARDING, name.lower())
-            if holder
-            else self._store.lock_free(OFFBOARDING, name.lower(), self._clock()),
-        ]
-        try:
-            self._store.transact(items)
-        except Conflict as error:
-            raise self._in_progress(name) from error
         except ClientError as error:
             raise step_error(
                 f"Offboarding {name}",
@@ -203,3 +190,28 @@ class Offboarding(Service):
                 outcome="The IAM user is deleted but its name is still reserved. Run it again once the cause "
                 "is fixed.",
             ) from error
+
+
+# How many times offboarding looks again when IAM finds something attached it had not seen.
+REMOVAL_PASSES = 3
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A user an offboarding holds: their record, IAM name, and what is attached to them."""
+
+    record: UserRecord | None
+    name: str
+    removed: Removed
+    unassigned: set[str]
+    user_gone: bool = False
+
+
+def _union(first: Removed, second: Removed) -> Removed:
+    """Both inventories in one, in the order first seen."""
+    lists = {
+        field: list(dict.fromkeys([*getattr(first, field), *getattr(second, field)]))
+        for field, value in first.model_dump().items()
+        if isinstance(value, list)
+    }
+    return Removed(user=first.user, login_profile=first.login_profile or second.login_profile, **lists)

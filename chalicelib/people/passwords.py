@@ -7,7 +7,10 @@ import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 from chalicelib import account
+from chalicelib.aws_errors import error_code, retry_eventual
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -77,3 +80,41 @@ def password_policy(iam: IAMClient) -> PasswordPolicy:
         )
 
     return account.cached("password_policy", load)
+
+
+def put_first_password(iam: IAMClient, user_name: str, password: str, *, has_profile: bool) -> str:
+    """Make `password` the user's console password, reset forced, with or without a login profile yet.
+
+    Retry-safe: "it exists already" from CreateLoginProfile (a retry of this very call, or a profile made
+    meanwhile) and "none" from UpdateLoginProfile each lead to the other call. Always passes a password:
+    UpdateLoginProfile without one would leave the old password valid (and the emulator deletes the
+    profile outright). Returns the call that took it; `FirstPasswordFailed` names the one that failed.
+    """
+    calls = {
+        "CreateLoginProfile": iam.create_login_profile,
+        "UpdateLoginProfile": iam.update_login_profile,
+    }
+    order = (
+        ["UpdateLoginProfile", "CreateLoginProfile"]
+        if has_profile
+        else ["CreateLoginProfile", "UpdateLoginProfile"]
+    )
+    for step in order:
+        try:
+            retry_eventual(calls[step], UserName=user_name, Password=password, PasswordResetRequired=True)
+        except ClientError as error:
+            missing_or_there = "NoSuchEntity" if step == "UpdateLoginProfile" else "EntityAlreadyExists"
+            if error_code(error) == missing_or_there and step == order[0]:
+                continue
+            raise FirstPasswordFailed(step, error) from error
+        return step
+    raise AssertionError("unreachable")
+
+
+class FirstPasswordFailed(Exception):
+    """Neither login-profile call took the password: `step` failed with `error`."""
+
+    def __init__(self, step: str, error: ClientError) -> None:
+        super().__init__(step)
+        self.step = step
+        self.error = error

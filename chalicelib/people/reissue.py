@@ -6,12 +6,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws_errors import error_code, retry_eventual, step_error
+from chalicelib.aws_errors import step_error
 from chalicelib.models import Link, OnboardingState
 from chalicelib.models.records import Actor, LinkKind
 from chalicelib.onboarding import devices, links
+from chalicelib.people.exclusive import UserLock, changing, rerun_on_conflict
 from chalicelib.people.managed import find_managed_user, record_writes
-from chalicelib.people.passwords import generate_password, password_policy
+from chalicelib.people.passwords import (
+    FirstPasswordFailed,
+    generate_password,
+    password_policy,
+    put_first_password,
+)
 from chalicelib.service import Service
 from chalicelib.trail import recorded
 
@@ -22,6 +28,10 @@ class Reissue(Service):
     @recorded("reissue_credentials")
     def reissue_credentials(self, user_name: str, actor: Actor) -> Link:
         """A new first password (reset forced) and a new link; every older link dies."""
+        with changing(self._store, user_name, "reissue", self._clock) as lock:
+            return rerun_on_conflict(lambda: self._reissue(lock, user_name, actor), user_name)
+
+    def _reissue(self, lock: UserLock, user_name: str, actor: Actor) -> Link:
         record, user = find_managed_user(self._iam, self._store, self._settings, user_name)
         name = user["UserName"]
         action = f"Reissuing credentials of {name}"
@@ -31,7 +41,10 @@ class Reissue(Service):
             # The old enrollment dies below with its link; its pending device is named by the link.
             f_enrollment = pool.submit(links.enrollment_of, self._store, record)
             self._change_password(action, name, password)
-        bundle = links.issue(LinkKind.CREDENTIALS, name, self._settings, now, secret=password)
+        user_id = record.user_id if record else user.get("UserId")
+        bundle = links.issue(
+            LinkKind.CREDENTIALS, name, self._settings, now, user_id=user_id, secret=password
+        )
         # No enrollment id left: the new claim hands out a fresh enrollment, not the old one.
         items = [
             self._store.link_put(bundle.record),
@@ -48,7 +61,7 @@ class Reissue(Service):
         ]
         try:
             enrollment = f_enrollment.result()
-            self._store.transact(items)
+            lock.commit(items)
         except ClientError as error:
             # IAM cannot give the old password back: the old link now hands out a dead one.
             raise step_error(
@@ -62,21 +75,7 @@ class Reissue(Service):
         return bundle.link(self._settings)
 
     def _change_password(self, action: str, name: str, password: str) -> None:
-        # Always pass a password: UpdateLoginProfile without one would leave the old password valid
-        # (and the emulator deletes the profile outright).
         try:
-            retry_eventual(
-                self._iam.update_login_profile, UserName=name, Password=password, PasswordResetRequired=True
-            )
-        except ClientError as error:
-            if error_code(error) != "NoSuchEntity":
-                raise step_error(action, "UpdateLoginProfile", error, leftovers=[]) from error
-            try:
-                retry_eventual(
-                    self._iam.create_login_profile,
-                    UserName=name,
-                    Password=password,
-                    PasswordResetRequired=True,
-                )
-            except ClientError as create_error:
-                raise step_error(action, "CreateLoginProfile", create_error, leftovers=[]) from create_error
+            put_first_password(self._iam, name, password, has_profile=True)
+        except FirstPasswordFailed as failed:
+            raise step_error(action, failed.step, failed.error, leftovers=[]) from failed.error

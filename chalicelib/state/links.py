@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from chalicelib.aws_errors import error_code
 from chalicelib.models.records import LinkKind, LinkRecord, rfc3339
-from chalicelib.state.table import Conflict, Table, from_item, to_item
+from chalicelib.state.table import Table, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -30,6 +27,7 @@ def _link_from(v: dict[str, Any]) -> LinkRecord:
         claimed_at=v.get("claimed_at"),
         attempts=int(v.get("attempts", 0)),
         pending_serial=str(pending) if pending else None,
+        user_id=v.get("user_id"),
     )
 
 
@@ -47,6 +45,7 @@ class LinkItems(Table):
             "sealed": link.sealed,
             "attempts": link.attempts,
             _PENDING: link.pending_serial,
+            "user_id": link.user_id,
         }
         return self._put(values, new=True)
 
@@ -84,24 +83,20 @@ class LinkItems(Table):
         }
         return {"Update": update}  # type: ignore[typeddict-item]
 
-    def set_pending_device(
-        self,
-        link_id: str,
-        *,
-        sealed: bytes,
-        serial_number: str,
-        previous_serial: str | None,
-        now: datetime,
-        max_attempts: int,
-    ) -> None:
-        """Put a new pending device on a live enrollment link, unless the link moved on meanwhile.
+    def pending_device_update(
+        self, link: LinkRecord, *, sealed: bytes, serial_number: str, now: datetime, max_attempts: int
+    ) -> TransactWriteItemTypeDef:
+        """An update that puts a new pending device on a live enrollment link, unless it moved on meanwhile.
 
-        `Conflict` when the link is spent, expired or out of tries, or another start replaced
-        `previous_serial` first (so two racing starts cannot both think their device is the pending one).
+        `Conflict` (in a transaction) when the link is spent, expired or out of tries, or another start
+        replaced the pending device it was read with first (so two racing starts cannot both think their
+        device is the pending one). A retry of this very write (botocore's, after a fault) still succeeds.
         """
+        previous = link.pending_serial
         condition = (
             "kind = :kind AND attribute_not_exists(claimed_at) AND expires_at > :now AND attempts < :max AND "
-            + (f"{_PENDING} = :prev" if previous_serial else f"attribute_not_exists({_PENDING})")
+            f"({_PENDING} = :serial OR "
+            + (f"{_PENDING} = :prev)" if previous else f"attribute_not_exists({_PENDING}))")
         )
         values = {
             ":sealed": sealed,
@@ -109,45 +104,43 @@ class LinkItems(Table):
             ":kind": str(LinkKind.ENROLLMENT),
             ":now": int(now.timestamp()),
             ":max": max_attempts,
-            ":prev": previous_serial,
+            ":prev": previous,
         }
-        self._update_live(link_id, f"SET sealed = :sealed, {_PENDING} = :serial", condition, values)
-
-    def count_failed_attempt(self, link_id: str, now: datetime, max_attempts: int) -> int:
-        """Add one failed try to a live link, atomically, and return the new count.
-
-        `Conflict` when the link is gone, spent, expired or already out of tries: of two racing
-        failures at the last try, exactly one reaches `max_attempts`.
-        """
-        new = self._update_live(
-            link_id,
-            "SET attempts = attempts + :one",
-            "attribute_not_exists(claimed_at) AND expires_at > :now AND attempts < :max",
-            {":one": 1, ":now": int(now.timestamp()), ":max": max_attempts},
-            returns="UPDATED_NEW",
+        return self._update_live(
+            link.link_id, f"SET sealed = :sealed, {_PENDING} = :serial", condition, values
         )
-        return int(new["attempts"])
+
+    def failed_attempt_update(
+        self, link: LinkRecord, now: datetime, max_attempts: int
+    ) -> TransactWriteItemTypeDef:
+        """An update that adds one failed try to a live link as it was read.
+
+        `Conflict` (in a transaction) when the link is gone, spent, expired, out of tries, or another try
+        counted first: the caller reads it again, so of two racing failures at the last try exactly one
+        reaches `max_attempts`.
+        """
+        return self._update_live(
+            link.link_id,
+            "SET attempts = :new",
+            "attribute_not_exists(claimed_at) AND expires_at > :now AND attempts = :read AND :new <= :max",
+            {
+                ":new": link.attempts + 1,
+                ":read": link.attempts,
+                ":now": int(now.timestamp()),
+                ":max": max_attempts,
+            },
+        )
 
     def _update_live(
-        self,
-        link_id: str,
-        update: str,
-        condition: str,
-        values: dict[str, Any],
-        returns: Literal["NONE", "UPDATED_NEW"] = "NONE",
-    ) -> dict[str, Any]:
-        """A conditional update of one link; `Conflict` when the condition fails."""
-        try:
-            answer = self._db.update_item(
-                TableName=self._table,
-                Key=self._key(_LINK, link_id),
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=to_item(values),
-                ReturnValues=returns,
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                raise Conflict(link_id) from error
-            raise
-        return from_item(answer.get("Attributes", {}))
+        self, link_id: str, update: str, condition: str, values: dict[str, Any]
+    ) -> TransactWriteItemTypeDef:
+        """A conditional update of one link, for a transaction."""
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._key(_LINK, link_id),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": to_item(values),
+            }
+        }

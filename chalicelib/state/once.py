@@ -18,41 +18,49 @@ class OnceItems(Table):
     """Locks (`kind` / key, with a holder and an expiry) and once-only keys."""
 
     def lock_put(
-        self, kind: str, key: str, holder: str, now: datetime, until: datetime
+        self, kind: str, key: str, holder: str, now: datetime, until: datetime, *, purpose: str = ""
     ) -> TransactWriteItemTypeDef:
         """A put that takes the lock `kind`/`key` for `holder` until `until`, unless another holds it.
 
         A lock whose holder died is free again after `until` (the table's TTL removes it lazily).
+        `purpose` says what the holder is doing, for whoever finds it taken.
         """
         return {
             "Put": {
                 "TableName": self._table,
                 "Item": to_item(
-                    {"pk": kind, "sk": key, "holder": holder, "expires_at": int(until.timestamp())}
+                    {
+                        "pk": kind,
+                        "sk": key,
+                        "holder": holder,
+                        "purpose": purpose or None,
+                        "expires_at": int(until.timestamp()),
+                    }
                 ),
-                "ConditionExpression": "attribute_not_exists(pk) OR expires_at <= :now",
-                "ExpressionAttributeValues": to_item({":now": int(now.timestamp())}),
+                # The holder's own retry takes it again: a retried request, or botocore's retry of this one.
+                "ConditionExpression": "attribute_not_exists(pk) OR expires_at <= :now OR holder = :holder",
+                "ExpressionAttributeValues": to_item({":now": int(now.timestamp()), ":holder": holder}),
             }
         }
 
-    def lock_free(self, kind: str, key: str, now: datetime) -> TransactWriteItemTypeDef:
-        """A write, in a transaction, that fails while somebody holds the lock `kind`/`key`.
-
-        A delete (of a lock that expired, or of nothing) rather than a ConditionCheck: IAM authorizes a
-        ConditionCheck as `dynamodb:ConditionCheckItem`, which the service roles need not have.
-        """
+    def lock_delete(self, kind: str, key: str, holder: str) -> TransactWriteItemTypeDef:
+        """A delete of the lock `kind`/`key`, in the transaction that finishes what its holder did:
+        `Conflict` when `holder` lost it meanwhile (it expired and another request took it)."""
         return {
             "Delete": {
                 "TableName": self._table,
                 "Key": self._key(kind, key),
-                "ConditionExpression": "attribute_not_exists(pk) OR expires_at <= :now",
-                "ExpressionAttributeValues": to_item({":now": int(now.timestamp())}),
+                "ConditionExpression": "holder = :holder",
+                "ExpressionAttributeValues": to_item({":holder": holder}),
             }
         }
 
-    def lock_delete(self, kind: str, key: str) -> TransactWriteItemTypeDef:
-        """A delete of the lock `kind`/`key`, in the transaction that finishes what its holder did."""
-        return self._delete(kind, key)
+    def lock_purpose(self, kind: str, key: str, now: datetime) -> str | None:
+        """What the live holder of the lock `kind`/`key` is doing (`""` if it does not say), or None."""
+        item = self._get(kind, key)
+        if item is None or int(item.get("expires_at", 0)) <= now.timestamp():
+            return None
+        return str(item.get("purpose", ""))
 
     def release(self, kind: str, key: str, holder: str) -> None:
         """Give the lock `kind`/`key` back, if `holder` still holds it."""

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib import aws, wiring
-from chalicelib.people.offboarding import OFFBOARDING, OFFBOARDING_LOCK_TTL
+from chalicelib.people.exclusive import LOCK_TTL, OFFBOARD, USER_LOCK
 from tests.support.api import Api, Reply
 from tests.support.faults import failing
 
@@ -21,7 +21,9 @@ def create(api: Api, name: str = "alice") -> None:
 def held_by_someone_else(name: str, *, until: datetime) -> None:
     store = wiring.store()
     now = datetime.now(UTC)
-    store.transact([store.lock_put(OFFBOARDING, name, "another request", now - OFFBOARDING_LOCK_TTL, until)])
+    store.transact(
+        [store.lock_put(USER_LOCK, name, "another request", now - LOCK_TTL, until, purpose=OFFBOARD)]
+    )
 
 
 def during_the_first_removal(monkeypatch: pytest.MonkeyPatch, then: Any) -> list[Any]:

@@ -11,11 +11,11 @@ def prepare_emulator() -> None:
     Safe to call more than once; `tests/conftest.py` calls it before any test is collected, and the
     scripts under tests/ (`make screenshots`, `make faults-table`) before their first account.
     """
-    from local.emulator import make_dynamodb_writes_atomic, use_in_process_emulator
+    from local.emulator import make_faithful, use_in_process_emulator
 
     use_in_process_emulator()
     _trim_managed_policies()
-    make_dynamodb_writes_atomic()
+    make_faithful()
 
 
 def _trim_managed_policies() -> None:

@@ -19,13 +19,18 @@ from botocore.awsrequest import AWSResponse
 
 @contextmanager
 def failing(
-    client: Any, operation: str, code: str, *, status: int = 400, times: int = 1
+    client: Any, operation: str, code: str, *, status: int = 400, times: int = 1, skip: int = 0
 ) -> Iterator[list[int]]:
-    """Fail the next `times` calls of `operation` on `client` with AWS error `code`; yields the hit count."""
+    """Fail the next `times` calls of `operation` on `client` with AWS error `code`, after letting `skip`
+    calls through; yields the hit count."""
     hits: list[int] = []
+    skipped = [0]
     event = f"before-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
 
     def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if skipped[0] < skip:
+            skipped[0] += 1
+            return None
         if len(hits) >= times:
             return None
         hits.append(1)

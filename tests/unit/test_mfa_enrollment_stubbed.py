@@ -95,9 +95,25 @@ def test_iam_conflicts_become_clear_conflicts(
 ) -> None:
     service, stubber = stubbed
     expect_enable(stubber, aws_code, 409)
+    if aws_code == "EntityAlreadyExists":  # is it our own enable, retried? Not here: another device
+        stubber.add_response("list_mfa_devices", {"MFADevices": []}, {"UserName": "alice"})
 
     with pytest.raises(error):
         service.verify(TOKEN, *right_codes())
+
+
+def test_an_enable_that_took_effect_before_its_retry_failed_counts_as_enabled(
+    stubbed: tuple[Enrollment, Stubber],
+) -> None:
+    service, stubber = stubbed
+    expect_enable(stubber, "EntityAlreadyExists", 409)
+    device = {"UserName": "alice", "SerialNumber": SERIAL, "EnableDate": "2026-11-29T12:00:00Z"}
+    stubber.add_response("list_mfa_devices", {"MFADevices": [device]}, {"UserName": "alice"})
+
+    verified = service.verify(TOKEN, *right_codes())
+
+    assert (verified.mfa_enabled, verified.serial_number) == (True, SERIAL)
+    assert wiring.store().get_user("alice").state == "mfa_enrolled"  # type: ignore[union-attr]
 
 
 def test_a_device_iam_is_still_settling_is_enabled_on_retry(stubbed: tuple[Enrollment, Stubber]) -> None:

@@ -7,6 +7,7 @@ from chalicelib.audit.snapshot import AccountSnapshot
 from chalicelib.models import OnboardingState
 from chalicelib.models.audit import Severity
 from chalicelib.models.records import LinkKind
+from chalicelib.onboarding import links
 
 
 @check(
@@ -71,12 +72,17 @@ def expired_unused_links(snapshot: AccountSnapshot) -> Failures:
     remediation="Delete the device (aws iam delete-virtual-mfa-device --serial-number <serial>).",
 )
 def orphaned_devices(snapshot: AccountSnapshot) -> Failures:
-    """Virtual MFA devices assigned to nobody, other than the device of an enrollment still in progress."""
-    now = int(snapshot.now.timestamp())
+    """Virtual MFA devices assigned to nobody, other than the device of an enrollment still in progress.
+
+    In progress means the live enrollment of a user who exists (`links.is_live`): a stale link that still
+    names a device, of a user who was offboarded or whose link was replaced, keeps nothing from the list.
+    """
     pending = {
         link.pending_serial
         for link in snapshot.links.values()
-        if link.kind == LinkKind.ENROLLMENT and link.pending_serial and link.expires_at > now
+        if link.kind == LinkKind.ENROLLMENT
+        and link.pending_serial
+        and links.is_live(link, snapshot.record_of(link.user_name), snapshot.now)
     }
     for serial in sorted(snapshot.unassigned_mfa_devices):
         if serial not in pending:

@@ -317,7 +317,12 @@ def test_an_mfa_start_costs_a_bounded_number_of_aws_calls(api: Api, clock: Clock
     start(api, token)
 
     # The link, the user record, the device and the pending write; the alias is cached since the claim.
-    assert sorted(aws_calls.operations()) == ["CreateVirtualMFADevice", "GetItem", "GetItem", "UpdateItem"]
+    assert sorted(aws_calls.operations()) == [
+        "CreateVirtualMFADevice",
+        "GetItem",
+        "GetItem",
+        "TransactWriteItems",
+    ]
 
 
 # --- errors only real IAM produces (the emulator accepts any code and has no quotas) ----------------

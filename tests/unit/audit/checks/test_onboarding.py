@@ -105,6 +105,7 @@ def test_unassigned_device_is_orphaned_unless_an_enrollment_in_progress_owns_it(
             "e1": link("e1", LinkKind.ENROLLMENT, "alice", 1, pending_serial=pending),
             "e2": link("e2", LinkKind.ENROLLMENT, "bob", -1, pending_serial=stale),
         },
+        records={"alice": record("alice", "credentials_viewed", enrollment="e1")},
     )
 
     assert found(o.orphaned_devices, snap) == [
@@ -114,3 +115,29 @@ def test_unassigned_device_is_orphaned_unless_an_enrollment_in_progress_owns_it(
             "Virtual MFA device arn:aws:iam::123456789012:mfa/zed is assigned to no user.",
         ),
     ]
+
+
+def test_a_device_named_by_an_unexpired_link_of_an_offboarded_user_is_orphaned() -> None:
+    device = "arn:aws:iam::123456789012:mfa/carol-1"
+    snap = snapshot(
+        unassigned_mfa_devices=(device,),
+        links={"e1": link("e1", LinkKind.ENROLLMENT, "carol", 1, pending_serial=device)},
+    )
+
+    assert found(o.orphaned_devices, snap) == [
+        (device, f"Virtual MFA device {device} is assigned to no user.")
+    ]
+
+
+def test_a_device_named_by_a_link_the_user_no_longer_points_at_is_orphaned() -> None:
+    old, new = "arn:aws:iam::123456789012:mfa/dave-1", "arn:aws:iam::123456789012:mfa/dave-2"
+    snap = snapshot(
+        unassigned_mfa_devices=(old, new),
+        links={
+            "e1": link("e1", LinkKind.ENROLLMENT, "dave", 1, pending_serial=old),
+            "e2": link("e2", LinkKind.ENROLLMENT, "dave", 1, pending_serial=new),
+        },
+        records={"dave": record("dave", "credentials_viewed", enrollment="e2")},
+    )
+
+    assert found(o.orphaned_devices, snap) == [(old, f"Virtual MFA device {old} is assigned to no user.")]
