@@ -1,0 +1,142 @@
+"""The promises that must hold after any mix of operations, concurrent or faulted, checked against IAM and
+the state table as they are, and by trying every link a test was handed (which changes state: last).
+
+`Ledger` keeps what the operations answered; `broken_promises` lists what does not hold.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from chalicelib import aws
+from chalicelib.config import settings
+from chalicelib.onboarding.devices import owner_of
+from tests.support.api import Api, Reply, token_of
+
+# What an admin or a newcomer may be answered in a race: never a 5xx (AWS is not failing here).
+FINE_STATUSES = {200, 201, 400, 404, 409, 410}
+
+
+@dataclass
+class Ledger:
+    """Every answer, and the links handed out, in the order they were answered."""
+
+    answers: list[tuple[str, Reply]] = field(default_factory=list)
+    credential_tokens: list[tuple[str, str]] = field(default_factory=list)  # (user, token)
+    enrollment_tokens: list[tuple[str, str]] = field(default_factory=list)
+    offboarded: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def note(self, what: str, user: str, reply: Reply) -> Reply:
+        """Keep `reply` and any link in it."""
+        body = reply.body if isinstance(reply.body, dict) else {}
+        with self._lock:
+            self.answers.append((what, reply))
+            if reply.status < 300:
+                if "bundle" in body:
+                    self.credential_tokens.append((user, token_of(body["bundle"]["url"])))
+                if isinstance(body.get("enrollment"), dict):
+                    link = body["enrollment"]
+                    self.enrollment_tokens.append((user, link.get("token") or token_of(link["url"])))
+                if what == "offboard":
+                    self.offboarded.add(user)
+        return reply
+
+
+def answer_problems(ledger: Ledger, fine: set[int] = FINE_STATUSES) -> list[str]:
+    """Answers outside `fine`, or errors not in the API's error shape."""
+    problems = []
+    for what, reply in ledger.answers:
+        if reply.status not in fine:
+            problems.append(f"{what} answered {reply.status}: {reply.body}")
+        elif reply.status >= 400:
+            error = reply.body.get("error") if isinstance(reply.body, dict) else None
+            if not (isinstance(error, dict) and error.get("code") and error.get("message")):
+                problems.append(f"{what} answered {reply.status} outside the error shape: {reply.body}")
+    return problems
+
+
+def state_problems() -> list[str]:
+    """No half-made user, no record without its user, no lock left held."""
+    iam, db = aws.iam(), aws.dynamodb()
+    items = db.scan(TableName=settings().table_name, ConsistentRead=True)["Items"]
+    records = {i["sk"]["S"]: i for i in items if i["pk"]["S"] == "user"}
+    problems = [f"a lock is still held: {i['sk']['S']}" for i in items if i["pk"]["S"] == "user_lock"]
+    users = iam.list_users(PathPrefix=settings().user_path)["Users"]
+    for user in users:
+        name = user["UserName"]
+        record = records.pop(name.lower(), None)
+        groups = iam.list_groups_for_user(UserName=name)["Groups"]
+        try:
+            iam.get_login_profile(UserName=name)
+            has_password = True
+        except iam.exceptions.NoSuchEntityException:
+            has_password = False
+        if record is None or not groups or not has_password:
+            problems.append(
+                f"half-made user {name}: record={record is not None} groups={groups} password={has_password}"
+            )
+        elif record.get("user_id", {}).get("S") not in (None, user["UserId"]):
+            problems.append(f"the record of {name} belongs to another incarnation")
+    problems += [f"a record without its IAM user: {name}" for name in records]
+    return problems
+
+
+def orphan_problems(api: Api) -> list[str]:
+    """Every unassigned virtual device is reported by the audit, except at most one pending device of each
+    user who exists; none of a user who is gone goes unreported."""
+    iam = aws.iam()
+    unassigned = [
+        d["SerialNumber"]
+        for d in iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
+    ]
+    report = api.as_admin("POST", "/admin/audit")
+    assert report.status == 200, report.body
+    reported = {
+        f["resource"] for f in report.body["findings"] if f["check_id"] == "orphaned_virtual_mfa_device"
+    }
+    existing = {u["UserName"] for u in iam.list_users()["Users"]}
+    unreported: dict[str, list[str]] = {}
+    for serial in unassigned:
+        if serial not in reported:
+            unreported.setdefault(owner_of(serial) or "", []).append(serial)
+    problems = []
+    for owner, serials in unreported.items():
+        if owner not in existing:
+            problems.append(f"orphans of a user who is gone, not reported: {serials}")
+        elif len(serials) > 1:
+            problems.append(f"{len(serials)} unreported unassigned devices of {owner}: {serials}")
+    return problems
+
+
+def link_problems(api: Api, ledger: Ledger) -> list[str]:
+    """At most the newest link of each kind works, none of an offboarded user; tried here, so last."""
+    problems = []
+    for kind, tokens, path in (
+        ("credential", ledger.credential_tokens, "/onboarding/credentials"),
+        ("enrollment", ledger.enrollment_tokens, "/onboarding/mfa"),
+    ):
+        working: dict[str, list[int]] = {}
+        for index, (user, token) in enumerate(tokens):
+            reply = api.call("POST", path, {"token": token})
+            if reply.status == 200:
+                working.setdefault(user, []).append(index)
+            elif reply.status != 410:
+                problems.append(f"a {kind} link answered {reply.status}: {reply.body}")
+        for user, indexes in working.items():
+            if user in ledger.offboarded and not _recreated(ledger, user):
+                problems.append(f"{len(indexes)} {kind} link(s) of offboarded {user} still work")
+            if len(indexes) > 1:
+                problems.append(f"{len(indexes)} {kind} links of {user} work")
+    return problems
+
+
+def _recreated(ledger: Ledger, user: str) -> bool:
+    whats = [what for what, reply in ledger.answers if reply.status < 300]
+    return "create" in whats[max(i for i, w in enumerate(whats) if w == "offboard") :]
+
+
+def broken_promises(api: Api, ledger: Ledger) -> list[str]:
+    """Everything above, in the order that keeps each check from disturbing the next."""
+    return answer_problems(ledger) + state_problems() + orphan_problems(api) + link_problems(api, ledger)
