@@ -1,5 +1,7 @@
 """Every AWS call of every operation fails in turn: the operation succeeds after retries, or fails clearly
 and leaves IAM and the state table as they were (or as documented, where that cannot be by nature).
+The second phase makes each call take effect and then answer an error, which botocore retries: the
+operation must end exactly as if nothing had failed.
 
 The cases come from each operation's recorded happy path (`tests.fault_cases`); `make faults-table`
 prints the same run as the table in docs/evidence.md. About two minutes: each case is a fresh account.
@@ -13,11 +15,22 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections import Counter
 
 import pytest
 
 from tests import fault_cases
-from tests.fault_cases import FAULTS, FEWEST_CASES, OPERATIONS, Fault, Operation, happy_path, run_case
+from tests.fault_cases import (
+    FAULTS,
+    FEWEST_CASES,
+    FEWEST_CASES_BY_PHASE,
+    OPERATIONS,
+    Fault,
+    Operation,
+    happy_path,
+    phase,
+    run_case,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -40,6 +53,14 @@ def test_the_suite_runs_at_least_as_many_cases_as_when_it_last_checked_everythin
     cases = [(o, c, f) for o in OPERATIONS for c in _happy_path(o)[0] for f in FAULTS if f.code_for(c)]
 
     assert len(cases) >= FEWEST_CASES
+
+
+def test_each_phase_runs_at_least_as_many_cases_as_when_it_last_checked_everything() -> None:
+    ran = Counter(phase(f) for o in OPERATIONS for c in _happy_path(o)[0] for f in FAULTS if f.code_for(c))
+
+    assert {p: ran[p] >= n for p, n in FEWEST_CASES_BY_PHASE.items()} == dict.fromkeys(
+        FEWEST_CASES_BY_PHASE, True
+    )
 
 
 def test_a_recording_that_loses_the_calls_fails_instead_of_checking_nothing(

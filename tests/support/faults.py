@@ -72,13 +72,23 @@ def error_body(protocol: str, code: str) -> bytes:
 
 @contextmanager
 def failing_on_the_wire(
-    client: Any, operation: str, code: str, *, status: int = 400, nth: int = 1, attempts: int | None = None
+    client: Any,
+    operation: str,
+    code: str,
+    *,
+    status: int = 400,
+    nth: int = 1,
+    attempts: int | None = None,
+    after_effect: bool = False,
 ) -> Iterator[list[int]]:
     """Answer `code` to the `nth` call of `operation` (and every later one), as AWS would on the wire.
 
     Unlike `failing`, the answer takes botocore's whole response path, retry handler included: with
     `attempts=2` the first two attempts of the `nth` call fail and its retry succeeds; with `attempts=None`
-    every attempt of that call and of the later calls fails. Yields one entry per injected answer.
+    every attempt of that call and of the later calls fails. With `after_effect`, each failing attempt
+    reaches the emulator first and takes effect, and only its answer is the error: a write that happened
+    although the client saw it fail (botocore's retry then sends it again). Yields one entry per injected
+    answer.
     """
     hits: list[int] = []
     service = client.meta.service_model.service_id.hyphenize()
@@ -92,12 +102,20 @@ def failing_on_the_wire(
             calls[0] += 1
             current.index, current.failed = calls[0], 0
 
-    def answer(request: Any, **_: Any) -> AWSResponse | None:
+    def answer(request: Any, event_name: str, **_: Any) -> AWSResponse | None:
         index = getattr(current, "index", 0)
         if index < nth or (attempts is not None and (index != nth or current.failed >= attempts)):
             return None
+        if getattr(current, "forwarding", False):
+            return None  # the emulator's own hook, next in line, answers this one
         current.failed += 1
         hits.append(index)
+        if after_effect:
+            current.forwarding = True
+            try:
+                client.meta.events.emit_until_response(event_name, request=request)
+            finally:
+                current.forwarding = False
         request.url = "https://fault.invalid/"  # the emulator (also a before-send hook) must not act on it
         return AWSResponse(request.url, status, {}, _Body(error_body(protocol, code)))
 
