@@ -25,8 +25,14 @@ class Ledger:
     answers: list[tuple[str, Reply]] = field(default_factory=list)
     credential_tokens: list[tuple[str, str]] = field(default_factory=list)  # (user, token)
     enrollment_tokens: list[tuple[str, str]] = field(default_factory=list)
-    offboarded: set[str] = field(default_factory=set)
+    dead_tokens: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, user, token)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def bury(self, user: str) -> None:
+        """`user` was offboarded: every link handed out so far must stay dead, whoever has that name next."""
+        for kind, tokens in (("credential", self.credential_tokens), ("enrollment", self.enrollment_tokens)):
+            self.dead_tokens += [(kind, u, t) for u, t in tokens if u == user]
+            tokens[:] = [(u, t) for u, t in tokens if u != user]
 
     def note(self, what: str, user: str, reply: Reply) -> Reply:
         """Keep `reply` and any link in it."""
@@ -40,7 +46,7 @@ class Ledger:
                     link = body["enrollment"]
                     self.enrollment_tokens.append((user, link.get("token") or token_of(link["url"])))
                 if what == "offboard":
-                    self.offboarded.add(user)
+                    self.bury(user)
         return reply
 
 
@@ -111,8 +117,14 @@ def orphan_problems(api: Api) -> list[str]:
 
 
 def link_problems(api: Api, ledger: Ledger) -> list[str]:
-    """At most the newest link of each kind works, none of an offboarded user; tried here, so last."""
-    problems = []
+    """No link handed out before an offboarding works, and at most one of each kind per user; tried
+    here, so last."""
+    paths = {"credential": "/onboarding/credentials", "enrollment": "/onboarding/mfa"}
+    problems = [
+        f"a {kind} link of {user} from before their offboarding answered {reply.status}"
+        for kind, user, token in ledger.dead_tokens
+        if (reply := api.call("POST", paths[kind], {"token": token})).status != 410
+    ]
     for kind, tokens, path in (
         ("credential", ledger.credential_tokens, "/onboarding/credentials"),
         ("enrollment", ledger.enrollment_tokens, "/onboarding/mfa"),
@@ -124,17 +136,8 @@ def link_problems(api: Api, ledger: Ledger) -> list[str]:
                 working.setdefault(user, []).append(index)
             elif reply.status != 410:
                 problems.append(f"a {kind} link answered {reply.status}: {reply.body}")
-        for user, indexes in working.items():
-            if user in ledger.offboarded and not _recreated(ledger, user):
-                problems.append(f"{len(indexes)} {kind} link(s) of offboarded {user} still work")
-            if len(indexes) > 1:
-                problems.append(f"{len(indexes)} {kind} links of {user} work")
+        problems += [f"{len(ix)} {kind} links of {user} work" for user, ix in working.items() if len(ix) > 1]
     return problems
-
-
-def _recreated(ledger: Ledger, user: str) -> bool:
-    whats = [what for what, reply in ledger.answers if reply.status < 300]
-    return "create" in whats[max(i for i, w in enumerate(whats) if w == "offboard") :]
 
 
 def broken_promises(api: Api, ledger: Ledger) -> list[str]:
