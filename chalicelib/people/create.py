@@ -121,7 +121,8 @@ class Creation(Service):
         try:
             self._store.transact([self._store.user_delete(record), self._store.link_delete(link_id)])
         except Exception:
-            if self._store.get_user(record.user_name) is not None or self._store.get_link(link_id) is not None:
+            store = self._store
+            if store.get_user(record.user_name) is not None or store.get_link(link_id) is not None:
                 raise
 
     def _new_iam_user(self, action: str, user_name: str) -> dict[str, Any]:
