@@ -18,21 +18,36 @@ if TYPE_CHECKING:
 # Long enough to take these calls off nearly every request, short enough that a policy change applies
 # within minutes without a redeploy.
 CACHE_SECONDS = 300.0
+# How long a failure that `cached` is told to keep (a secret that does not exist) is answered from memory:
+# an anonymous flood then costs AWS one call a minute, and the fix an operator makes applies within one.
+MISSING_SECONDS = 60.0
 
 _cache: dict[str, tuple[float, object]] = {}
+_failures: dict[str, tuple[float, Exception]] = {}
 _lock = threading.Lock()
 
 
-def cached[T](key: str, load: Callable[[], T]) -> T:
-    """`load()`, remembered under `key` for `CACHE_SECONDS`; a failure is not remembered."""
+def cached[T](key: str, load: Callable[[], T], *, keep: tuple[type[Exception], ...] = ()) -> T:
+    """`load()`, remembered under `key` for `CACHE_SECONDS`.
+
+    A failure is not remembered, unless it is one of `keep`: that is raised again for `MISSING_SECONDS`.
+    """
     now = time.monotonic()
     with _lock:
-        hit = _cache.get(key)
+        hit, failed = _cache.get(key), _failures.get(key)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
         return hit[1]  # type: ignore[return-value]
-    value = load()
+    if failed is not None and now - failed[0] < MISSING_SECONDS:
+        raise failed[1]
+    try:
+        value = load()
+    except keep as error:
+        with _lock:
+            _failures[key] = (now, error)
+        raise
     with _lock:
         _cache[key] = (now, value)
+        _failures.pop(key, None)
     return value
 
 
@@ -40,6 +55,7 @@ def forget() -> None:
     """Drop every cached fact (tests, or after changing the account)."""
     with _lock:
         _cache.clear()
+        _failures.clear()
 
 
 def read_password_policy(iam: IAMClient) -> PasswordPolicyTypeDef | None:

@@ -101,6 +101,8 @@ class SlackSettings:
     app_id: str | None
     worker_function: str | None
     in_lambda: bool
+    # The stack's KMS key for the Slack parameters (deployed): the one key the functions may decrypt with.
+    secrets_key_arn: str | None = None
     # The reason Slack cannot be used as configured (a malformed SLACK_ADMINS), if any.
     problem: str | None = None
 
@@ -139,5 +141,6 @@ def slack_settings() -> SlackSettings:
         app_id=os.environ.get("SLACK_APP_ID") or None,
         worker_function=os.environ.get("SLACK_WORKER_FUNCTION") or None,
         in_lambda=bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")),
+        secrets_key_arn=os.environ.get("SLACK_SECRETS_KEY_ARN") or None,
         problem=problem,
     )

@@ -191,6 +191,13 @@ class ForeignSlackApp(ProductError):
         super().__init__(message)
 
 
+class SecretUnavailable(ProductError):
+    """A secret of the service (in SSM) does not exist, or this function may not decrypt it."""
+
+    status = 503
+    code = "secret_unavailable"
+
+
 class SlackNotConfigured(ProductError):
     """The Slack signing secret is not set, so no Slack request can be trusted."""
 

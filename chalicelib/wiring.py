@@ -10,6 +10,7 @@ from chalicelib import account, aws, caches
 from chalicelib.config import audit_stalled_after, settings, slack_settings
 from chalicelib.errors import SlackNotConfigured
 from chalicelib.people.identity import require_admin
+from chalicelib.secrets import read_secret
 from chalicelib.slack.jobs import JobQueue, LambdaJobs, LocalJobs, SlackWorker, post_to_slack
 from chalicelib.slack.replies import summary_text
 from chalicelib.state import StateStore
@@ -107,14 +108,8 @@ def provisionable_groups() -> list[str]:
 
 
 def secret(name: str) -> str:
-    """An SSM SecureString by name, kept for a few minutes (`account.CACHE_SECONDS`); a failure is not kept.
-
-    Not for the container's life: a secret rotated after a leak must stop working within minutes
-    everywhere. The one way the product reads a secret.
-    """
-    return account.cached(
-        f"ssm:{name}", lambda: aws.ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
-    )
+    """An SSM SecureString by name (`secrets.read_secret`): the one way the product reads a secret."""
+    return read_secret(aws.ssm(), name, key_arn=slack_settings().secrets_key_arn)
 
 
 def slack_signing_secret() -> str:
@@ -131,7 +126,9 @@ def slack_gate() -> SlackGate:
     """The signature check, workspace pin and allow-list of the Slack channel."""
     from chalicelib.slack.gate import SlackGate
 
-    signing_secret, conf = slack_signing_secret(), slack_settings()
+    # Decided from settings before the secret is read: with Slack off (the template's default), an
+    # anonymous request must cost no AWS call.
+    conf = slack_settings()
     if conf.problem:
         raise SlackNotConfigured(conf.problem)
     if not (conf.team_id and conf.app_id):
@@ -139,6 +136,9 @@ def slack_gate() -> SlackGate:
             "Set SLACK_TEAM_ID and SLACK_APP_ID to your Slack workspace's and app's ids: only their requests "
             "are trusted."
         )
+    if not conf.admins:
+        raise SlackNotConfigured()  # nobody may act: no secret is worth reading
+    signing_secret = slack_signing_secret()
     return SlackGate(
         signing_secret=signing_secret, admins=conf.admins, team_id=conf.team_id, app_id=conf.app_id
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chalicelib.errors import InvalidRequest
-from chalicelib.models import USER_NAME_PATTERN, USER_NAME_RULE
+from chalicelib.models import USER_NAME_PATTERN, USER_NAME_RULE, UserDetail
 
 if TYPE_CHECKING:
     from chalicelib.config import GroupSpec
@@ -36,6 +36,8 @@ class Arguments:
 
     user_name: str = ""
     groups: tuple[str, ...] = ()
+    # The user as IAM describes them, once a command that keeps off administrators has looked.
+    target: UserDetail | None = None
 
 
 def user_name_arg(value: str) -> str:
@@ -62,11 +64,32 @@ def grantable_over_slack(groups: Sequence[str], manifest: Mapping[str, GroupSpec
     Slack proves a signature, not an MFA session: making an administrator takes the REST API (and its
     one-hour MFA rule) unless the manifest marks the group `"slack": true`.
     """
-    refused = [g for g in groups if manifest[g].admin and not manifest[g].slack]
+    refused = kept_off_slack(groups, manifest)
     if refused:
         raise InvalidRequest(
             f"Adding someone to {', '.join(refused)} needs the REST API with an MFA session "
             f"(`iam-onboarding users create <user> --group {refused[0]}`), not Slack."
+        )
+
+
+def kept_off_slack(groups: Collection[str], manifest: Mapping[str, GroupSpec]) -> list[str]:
+    """Those of `groups` that are admin groups `groups.json` keeps off Slack (no `"slack": true`)."""
+    return [g for g in groups if g in manifest and manifest[g].admin and not manifest[g].slack]
+
+
+def not_an_administrator(
+    user_name: str, groups: Collection[str], manifest: Mapping[str, GroupSpec], cli_command: str
+) -> None:
+    """`InvalidRequest` naming the CLI's `cli_command` if the user is in an admin group kept off Slack.
+
+    Resetting an administrator's MFA hands its enrollment link to the Slack caller, and offboarding
+    deletes them: both are as strong as making one, which takes an MFA session (SPEC §12).
+    """
+    refused = kept_off_slack(groups, manifest)
+    if refused:
+        raise InvalidRequest(
+            f"{user_name} is in {', '.join(sorted(refused))}: Slack has no MFA, so an administrator is "
+            f"changed with an MFA session: `iam-onboarding {cli_command} {user_name}`."
         )
 
 

@@ -19,8 +19,10 @@ from chalicelib.errors import NotAnAdmin, ProductError
 from chalicelib.models.records import Actor
 from chalicelib.models.slack import SlackMessage
 from chalicelib.slack import replies
-from chalicelib.slack.commands import Services, Work, answer, work_of_click, work_of_command
+from chalicelib.slack.commands import Services
+from chalicelib.slack.dispatch import Work, answer, refuse_administrators, work_of_click, work_of_command
 from chalicelib.slack.gate import REQUEST_WINDOW_SECONDS, Signed, SignedKind, SlackGate, read_signed
+from chalicelib.slack.jobs import post_reply
 
 if TYPE_CHECKING:
     from chalicelib.slack.jobs import JobQueue
@@ -117,8 +119,17 @@ class SlackChannel:
         signed = self._admins_first_request("interactivity", body, headers)
         if not isinstance(signed, Signed):
             return signed
-        if self.work_of(signed) is not None:
-            queue().submit(signed.as_job())
+        work = self.work_of(signed)
+        if work is None:
+            return None
+        try:
+            refuse_administrators(work.cli_for_administrators, work.arguments, self.services)
+        except ProductError as error:
+            # Slack shows nothing of a click's answer: the refusal goes where the outcome would have.
+            message = replies.error_reply(replies.escape(error.message), replace_original=False)
+            post_reply(signed.response_url, message, loopback_ok=self.loopback_ok)
+            return None
+        queue().submit(signed.as_job())
         return None
 
     def _admins_first_request(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.errors import InvalidRequest
 from chalicelib.models.records import Actor
-from chalicelib.models.slack import JobAction, SlackAction, SlackMessage, SlashCommand
+from chalicelib.models.slack import JobAction, SlackMessage
 from chalicelib.slack import replies
 from chalicelib.slack.arguments import (
     Arguments,
@@ -21,8 +21,6 @@ from chalicelib.slack.arguments import (
     a_user,
     a_user_and_groups,
     no_words,
-    parse_command,
-    user_name_arg,
 )
 
 if TYPE_CHECKING:
@@ -69,6 +67,9 @@ class Subcommand:
     ack: Callable[[Services, Arguments, str], SlackMessage]  # (…, the slash command) → the answer
     job: Job | None = None  # slow work, queued for the worker before the answer is sent
     buttons: Mapping[str, Job] = field(default_factory=dict)  # action_id → the work of a click
+    # Set on a command that changes an existing user: refused over Slack for an administrator, whom
+    # this CLI command (`users reset-mfa`) changes with an MFA session instead.
+    cli_for_administrators: str | None = None
 
     def arguments(self, command: Command, slash: str, manifest: Mapping[str, GroupSpec]) -> Arguments:
         """`command`'s words as this sub-command takes them, or an `InvalidRequest` that shows the usage."""
@@ -91,8 +92,9 @@ def _status(services: Services, arguments: Arguments, slash: str) -> SlackMessag
 
 
 def _ask_to_offboard(services: Services, arguments: Arguments, slash: str) -> SlackMessage:
-    # Only ask here (the user must exist); the confirming click does it.
-    return replies.offboard_prompt(services.directory().describe_user(arguments.user_name))
+    # Only ask here (the user must exist: `refuse_administrators` described them); the click does it.
+    assert arguments.target is not None
+    return replies.offboard_prompt(arguments.target)
 
 
 def _onboarding_queued(services: Services, arguments: Arguments, slash: str) -> SlackMessage:
@@ -174,6 +176,7 @@ def subcommands() -> dict[str, Subcommand]:
             parse=a_user,
             ack=_mfa_reset_queued,
             job=Job(JobAction.RESET_MFA, _reset_mfa),
+            cli_for_administrators="users reset-mfa",
         ),
         Subcommand(
             "offboard",
@@ -186,6 +189,7 @@ def subcommands() -> dict[str, Subcommand]:
                 replies.OFFBOARD_CONFIRM: Job(JobAction.OFFBOARD, _offboard),
                 replies.OFFBOARD_CANCEL: Job(JobAction.OFFBOARD_CANCELLED, _cancel),
             },
+            cli_for_administrators="users offboard",
         ),
         Subcommand(
             "audit",
@@ -206,43 +210,3 @@ def help_message(slash: str, groups: Collection[str]) -> SlackMessage:
     listed = ", ".join(sorted(groups))
     usages = [(row.usage, row.help.format(groups=listed)) for row in subcommands().values()]
     return replies.help_reply(slash, usages)
-
-
-# --- dispatch -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Work:
-    """Slow work for the worker, derived only from what Slack signed (the command or the click)."""
-
-    job: Job
-    arguments: Arguments
-
-
-def answer(command: SlashCommand, services: Services, queue_job: Callable[[], None]) -> SlackMessage:
-    """The answer to an admin's command within Slack's three seconds; slow work is queued before it."""
-    slash, typed = command.command, parse_command(command.text)
-    row = subcommands().get(typed.name)
-    if row is None:
-        return replies.unknown_command_reply(typed.name, help_message(slash, services.groups))
-    arguments = row.arguments(typed, slash, services.groups)
-    if row.job is not None:
-        queue_job()
-    return row.ack(services, arguments, slash)
-
-
-def work_of_command(command: SlashCommand, manifest: Mapping[str, GroupSpec]) -> Work | None:
-    """The slow work a command asks for, or None for one answered at once; `InvalidRequest` if malformed."""
-    typed = parse_command(command.text)
-    row = subcommands().get(typed.name)
-    if row is None or row.job is None:
-        return None
-    return Work(row.job, row.arguments(typed, command.command, manifest))
-
-
-def work_of_click(action: SlackAction) -> Work | None:
-    """The slow work a click on one of our buttons asks for, or None for a button that is not ours."""
-    jobs = {action_id: job for row in subcommands().values() for action_id, job in row.buttons.items()}
-    if action.action_id not in jobs:
-        return None
-    return Work(jobs[action.action_id], Arguments(user_name_arg(action.value)))

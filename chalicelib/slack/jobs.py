@@ -18,13 +18,14 @@ from pydantic import ValidationError
 from chalicelib.errors import OffboardingInProgress, ProductError
 from chalicelib.models.slack import SlackJob, SlackMessage
 from chalicelib.slack import replies
+from chalicelib.slack.dispatch import refuse_administrators
 from chalicelib.slack.gate import JOB_WINDOW_SECONDS, Signed, check_response_url
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
     from chalicelib.slack.channel import SlackChannel
-    from chalicelib.slack.commands import Work
+    from chalicelib.slack.dispatch import Work
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,8 @@ class SlackWorker:
             admitted = channel.acting_admin(signed)
             if isinstance(admitted, SlackMessage):
                 return admitted
-            return work.job.run(channel.services, work.arguments, admitted, progress)
+            arguments = refuse_administrators(work.cli_for_administrators, work.arguments, channel.services)
+            return work.job.run(channel.services, arguments, admitted, progress)
         except OffboardingInProgress as error:
             # A second click: its answer must not replace the message the offboarding in progress updates.
             return replies.error_reply(replies.escape(error.message), replace_original=False)

@@ -14,23 +14,9 @@ from pathlib import Path
 import pytest
 from botocore.credentials import ReadOnlyCredentials
 
-from tests.support.cli import Recorder, authorization, run_cli, signature_verifies
+from tests.support.cli import SESSION, Recorder, authorization, run_cli, signature_verifies
 
-SESSION = ReadOnlyCredentials("ASIATESTSESSION00001", "session-secret-key", "session-token-value")
-
-
-@pytest.fixture(autouse=True)
-def a_session_in_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Credentials that are a session already (a token), and no profile files of the machine's."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", SESSION.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SESSION.secret_key)
-    monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION.token)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("IAM_ONBOARDING_URL", raising=False)
+pytestmark = pytest.mark.usefixtures("session_in_the_environment")
 
 
 def test_a_signed_request_verifies_with_botocores_signer_as_it_arrived(recorder: Recorder) -> None:

@@ -210,3 +210,66 @@ def test_a_job_the_worker_cannot_check_is_dropped_without_raising(
 
     assert managed_users() == [] and stand_in.posts == []
     assert "could not check a Slack job" in caplog.text
+
+
+# --- Slack never acts on an administrator (no MFA on this channel) ------------------------------------
+
+
+def make_administrator(name: str = "boss") -> None:
+    from chalicelib import wiring
+    from chalicelib.models.records import Actor
+
+    wiring.creation().create_user(name, ["administrator"], Actor("tester", "rest"))
+
+
+def test_resetting_an_administrators_mfa_over_slack_is_refused_with_the_cli_command(
+    slack: SlackClient,
+) -> None:
+    make_administrator()
+
+    reply = slack.command("reset-mfa boss")
+
+    assert reply.status == 200 and "`iam-onboarding users reset-mfa boss`" in reply.body["text"]
+    assert slack.finish() == []
+
+
+def test_offboarding_an_administrator_over_slack_is_refused_with_the_cli_command(slack: SlackClient) -> None:
+    make_administrator()
+
+    reply = slack.command("offboard boss")
+
+    assert "`iam-onboarding users offboard boss`" in reply.body["text"]
+    assert "blocks" not in reply.body  # no confirmation buttons
+    assert slack.finish() == [] and managed_users() == ["boss"]
+
+
+def test_a_click_confirming_an_administrators_offboarding_is_refused(slack: SlackClient) -> None:
+    make_administrator()
+
+    reply = slack.click("offboard_confirm", "boss")
+
+    assert reply.status == 200
+    (text,) = slack.finish()  # Slack shows no answer to a click: the refusal is posted
+    assert "`iam-onboarding users offboard boss`" in text and managed_users() == ["boss"]
+
+
+def test_the_worker_refuses_a_signed_mfa_reset_of_an_administrator(
+    slack: SlackClient, stand_in: SlackStandIn
+) -> None:
+    make_administrator()
+
+    run_worker(signed_job(slack.form("reset-mfa boss")))
+
+    (text,) = stand_in.texts()
+    assert "`iam-onboarding users reset-mfa boss`" in text and "/enroll#" not in text
+
+
+def test_the_worker_refuses_a_signed_click_offboarding_an_administrator(
+    slack: SlackClient, stand_in: SlackStandIn
+) -> None:
+    make_administrator()
+
+    run_worker(signed_job(slack.click_form("offboard_confirm", "boss"), kind="interactivity"))
+
+    assert managed_users() == ["boss"]
+    assert "`iam-onboarding users offboard boss`" in stand_in.texts()[0]

@@ -22,6 +22,9 @@ from botocore.credentials import ReadOnlyCredentials
 
 from iam_onboarding_cli.main import Console, main
 
+# Credentials that are a session already (a token): what `session_in_the_environment` puts in place.
+SESSION = ReadOnlyCredentials("ASIATESTSESSION00001", "session-secret-key", "session-token-value")
+
 AUTHORIZATION = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)"
     r"/aws4_request, SignedHeaders=(?P<signed>[^,]+), Signature=(?P<signature>[0-9a-f]{64})"
@@ -88,6 +91,8 @@ class Recorder:
     base: str
     received: list[Received] = field(default_factory=list)
     reply: Any = field(default_factory=lambda: {"users": []})
+    # When set, every request is answered `302 Found` with this Location (a proxy or custom domain would).
+    redirect_to: str | None = None
 
 
 @contextmanager
@@ -101,6 +106,12 @@ def recording_endpoint() -> Iterator[Recorder]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             headers = {k.lower(): v for k, v in self.headers.items()}
             recording.received.append(Received(self.command, self.path, headers, body))
+            if recording.redirect_to is not None:
+                self.send_response(302)
+                self.send_header("Location", recording.redirect_to)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             payload = json.dumps(recording.reply).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

@@ -77,6 +77,20 @@ class DevIdentity:
         request.headers["X-Dev-Mfa"] = "true"
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx is answered as the HTTPError it is, never followed.
+
+    urllib's default handler resends every header (Authorization, X-Amz-Security-Token and the signed
+    Host) to wherever the Location points, http included: a request anyone there could replay.
+    """
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class Api:
     """The iam-onboarding REST API at one endpoint, as one caller."""
 
@@ -98,9 +112,15 @@ class Api:
             url, data=data, headers=dict(request.headers.items()), method=method
         )
         try:
-            with urllib.request.urlopen(sent, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            with _OPENER.open(sent, timeout=TIMEOUT_SECONDS) as response:
                 return _json(response.status, response.read())
         except urllib.error.HTTPError as error:
+            if 300 <= error.code < 400:
+                raise CliError(
+                    f"The API at {self._endpoint} answered HTTP {error.code} redirecting to "
+                    f"{error.headers.get('Location')!r}; not followed (a signed request goes to the endpoint "
+                    "only): set --endpoint to the API's own URL."
+                ) from None
             raise _api_error(error.code, error.read()) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             reason = getattr(error, "reason", error)

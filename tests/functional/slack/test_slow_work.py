@@ -183,10 +183,11 @@ def test_reset_mfa_of_a_user_without_a_device_still_gives_a_link(slack: SlackCli
     assert len(ENROLL_LINK.findall(text)) == 1
 
 
-def test_reset_mfa_of_an_unknown_user_posts_that_they_are_unknown(slack: SlackClient) -> None:
-    slack.command("reset-mfa nobody")
+def test_reset_mfa_of_an_unknown_user_is_answered_at_once_that_they_are_unknown(slack: SlackClient) -> None:
+    reply = slack.command("reset-mfa nobody")
 
-    assert slack.finish() == [":warning: No managed user named nobody."]
+    assert reply.body["text"] == ":warning: No managed user named nobody."
+    assert slack.finish() == []
 
 
 # --- audit ---------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from chalicelib.models import OnboardingState, UserDetail
 from chalicelib.models.slack import SlackAction, SlashCommand
-from chalicelib.slack.commands import help_message, subcommands, work_of_click, work_of_command
+from chalicelib.slack.commands import help_message, subcommands
+from chalicelib.slack.dispatch import work_of_click, work_of_command
 from chalicelib.slack.replies import offboard_prompt
 
 
@@ -52,3 +53,13 @@ def test_every_button_of_the_offboarding_prompt_is_declared_in_the_table() -> No
 
 def test_a_click_on_a_button_no_subcommand_declares_asks_for_no_work() -> None:
     assert work_of_click(SlackAction(action_id="delete_everything", value="alice")) is None
+
+
+def test_every_subcommand_that_changes_an_existing_user_names_the_cli_command_for_administrators() -> None:
+    # onboard creates a user (its groups are checked by grantable_over_slack); these act on one that exists.
+    guarded = {name: row.cli_for_administrators for name, row in subcommands().items()}
+
+    assert {name: cli for name, cli in guarded.items() if cli} == {
+        "reset-mfa": "users reset-mfa",
+        "offboard": "users offboard",
+    }
