@@ -7,7 +7,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-import iam_onboarding_cli.main
+import iam_onboarding_cli.entry
 
 CLI = Path(__file__).resolve().parents[2] / "cli"
 SOURCES = sorted((CLI / "src" / "iam_onboarding_cli").glob("*.py"))
@@ -19,8 +19,9 @@ def test_the_package_installs_the_iam_onboarding_console_script() -> None:
     project = tomllib.loads((CLI / "pyproject.toml").read_text())["project"]
 
     module, function = project["scripts"]["iam-onboarding"].split(":")
-    assert (module, function) == ("iam_onboarding_cli.main", "run")
-    assert callable(iam_onboarding_cli.main.run)
+    # entry answers a cached credential-process before loading main (and with it botocore).
+    assert (module, function) == ("iam_onboarding_cli.entry", "run")
+    assert callable(iam_onboarding_cli.entry.run)
 
 
 def test_the_package_depends_on_boto3_alone() -> None:

@@ -48,8 +48,15 @@ DEVICES = [
     f"arn:aws:iam::{ACCOUNT}:mfa/onboarding/alice",
 ]
 
+# `aws login`'s OAuth2 client, as SignInLocalDevelopmentAccess names it (`oauth2/public-client/*`).
+SIGNIN_CLIENTS = [
+    f"arn:aws:signin:eu-west-1:{ACCOUNT}:oauth2/public-client/localhost",
+    f"arn:aws:signin:us-east-1:{ACCOUNT}:oauth2/public-client/remote",
+]
+
 A, D = "allow", "deny"
 OWN, ANY_USER, OTHER_USER, DEVICE = "own user", "any user", "another user", "mfa/<any name>"
+SIGNIN = "oauth2/public-client/*"
 
 # SPEC §3, row by row: (action, resource, decisions for no MFA / long-term key / MFA session).
 SPEC_TABLE: list[tuple[str, str, tuple[str, str, str]]] = [
@@ -64,8 +71,16 @@ SPEC_TABLE: list[tuple[str, str, tuple[str, str, str]]] = [
     ("iam:DeactivateMFADevice", OWN, (D, D, A)),
     ("s3:ListAllMyBuckets", "*", (D, D, A)),
     ("ec2:DescribeInstances", "*", (D, D, A)),
+    # Her own access keys, self-service with MFA (SPEC §14): a key for `iam-onboarding credential-process`.
+    ("iam:CreateAccessKey", OWN, (D, D, A)),
+    ("iam:UpdateAccessKey", OWN, (D, D, A)),
+    ("iam:DeleteAccessKey", OWN, (D, D, A)),
+    ("iam:ListAccessKeys", OWN, (D, D, A)),
+    # `aws login` (AWS CLI 2.32+), keyless: the two actions of SignInLocalDevelopmentAccess.
+    ("signin:AuthorizeOAuth2Access", SIGNIN, (D, D, A)),
+    ("signin:CreateOAuth2Token", SIGNIN, (D, D, A)),
     ("iam:CreateUser", ANY_USER, (D, D, D)),
-    ("iam:CreateAccessKey", ANY_USER, (D, D, D)),
+    ("iam:CreateAccessKey", OTHER_USER, (D, D, D)),
 ]
 
 
@@ -112,9 +127,13 @@ def as_alice(action: str, resource: str, context: dict[str, str]) -> Request:
 
 
 def _resources(kind: str, alice: str) -> list[str]:
-    return {OWN: [alice], OTHER_USER: OTHER_USERS, ANY_USER: [alice, *OTHER_USERS], DEVICE: DEVICES}.get(
-        kind, [kind]
-    )
+    return {
+        OWN: [alice],
+        OTHER_USER: OTHER_USERS,
+        ANY_USER: [alice, *OTHER_USERS],
+        DEVICE: DEVICES,
+        SIGNIN: SIGNIN_CLIENTS,
+    }.get(kind, [kind])
 
 
 def _table_cases() -> list[Any]:
@@ -206,6 +225,7 @@ ADMIN_TABLE: list[tuple[str, str, tuple[str, str, str]]] = [
     ("iam:DeleteVirtualMFADevice", DEVICE, (D, D, A)),
     ("iam:CreateUser", ANY_USER, (D, D, A)),
     ("iam:CreateAccessKey", ANY_USER, (D, D, A)),
+    ("signin:CreateOAuth2Token", SIGNIN, (D, D, A)),
 ]
 
 
@@ -238,6 +258,8 @@ def test_the_policy_has_exactly_the_documented_statements() -> None:
         "AllowListVirtualMFADevicesOnlyWithMFA",
         "AllowCreateVirtualMFADeviceOnlyWithMFA",
         "AllowManageOwnMFADevicesOnlyWithMFA",
+        "AllowManageOwnAccessKeysOnlyWithMFA",
+        "AllowAwsLoginOnlyWithMFA",
         "DenyAllExceptListedIfNoMFA",
         "DenyOtherUsersSelfServiceIfNoMFA",
         "DenyApiCallsIfNoMFAExceptTheSessionReport",
@@ -322,6 +344,27 @@ def test_enabling_or_deactivating_her_own_device_needs_a_present_mfa_not_merely_
         OWN_USER,
     )
     # Bool, not BoolIfExists: a long-term key (key absent) must neither add nor remove a device.
+    assert s["Condition"] == WITH_MFA
+
+
+def test_managing_her_own_access_keys_needs_a_present_mfa_and_names_only_her_user() -> None:
+    # AWS's "manage own credentials with MFA" example, keys only. "At most one active key" is no policy
+    # IAM can express (no condition counts keys): the CLI's doctor and the audit's
+    # iam_user_two_active_access_key report a second one.
+    assert statement("AllowManageOwnAccessKeysOnlyWithMFA") == {
+        "Sid": "AllowManageOwnAccessKeysOnlyWithMFA",
+        "Effect": "Allow",
+        "Action": ["iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:ListAccessKeys", "iam:UpdateAccessKey"],
+        "Resource": OWN_USER,
+        "Condition": WITH_MFA,
+    }
+
+
+def test_aws_login_is_allowed_with_mfa_only_and_scoped_as_sign_in_local_development_access() -> None:
+    s = statement("AllowAwsLoginOnlyWithMFA")
+    (aws,) = managed_policy("arn:aws:iam::aws:policy/SignInLocalDevelopmentAccess")["Statement"]
+    assert (s["Effect"], s["Action"], s["Resource"]) == (aws["Effect"], aws["Action"], aws["Resource"])
+    assert s["Resource"] == "arn:aws:signin:*:*:oauth2/public-client/*"
     assert s["Condition"] == WITH_MFA
 
 
@@ -434,6 +477,12 @@ def test_the_policy_grants_nothing_beyond_mfa_self_service() -> None:
         "iam:ListMFADevices",
         "iam:ResyncMFADevice",
         "iam:DeactivateMFADevice",
+        "iam:CreateAccessKey",
+        "iam:DeleteAccessKey",
+        "iam:ListAccessKeys",
+        "iam:UpdateAccessKey",
+        "signin:AuthorizeOAuth2Access",
+        "signin:CreateOAuth2Token",
     }
     assert all("*" not in a for a in granted)
 
@@ -462,6 +511,9 @@ LOAD_BEARING = [
     ("AllowManageOwnMFADevicesOnlyWithMFA", DEV, "iam:EnableMFADevice", ALICE, MFA_SESSION, A, D),
     ("AllowManageOwnMFADevicesOnlyWithMFA", DEV, "iam:DeactivateMFADevice", ALICE_ARNS[1], MFA_SESSION, A, D),
     ("AllowManageOwnMFADevicesOnlyWithMFA", ALONE, "iam:GetUser", ALICE, MFA_SESSION, A, D),
+    ("AllowManageOwnAccessKeysOnlyWithMFA", DEV, "iam:CreateAccessKey", ALICE, MFA_SESSION, A, D),
+    ("AllowManageOwnAccessKeysOnlyWithMFA", DEV, "iam:DeleteAccessKey", ALICE_ARNS[1], MFA_SESSION, A, D),
+    ("AllowAwsLoginOnlyWithMFA", DEV, "signin:CreateOAuth2Token", SIGNIN_CLIENTS[0], MFA_SESSION, A, D),
     ("DenyAllExceptListedIfNoMFA", DEV, "s3:ListAllMyBuckets", "*", NO_MFA, D, A),
     ("DenyAllExceptListedIfNoMFA", DEV, "ec2:DescribeInstances", "*", LONG_TERM_KEY, D, A),
     ("DenyAllExceptListedIfNoMFA", DEV, "iam:ListVirtualMFADevices", "*", NO_MFA, D, A),

@@ -1,5 +1,5 @@
 """`python -m iam_onboarding_cli`: the same as the `iam-onboarding` console script."""
 
-from iam_onboarding_cli.main import run
+from iam_onboarding_cli.entry import run
 
 run()

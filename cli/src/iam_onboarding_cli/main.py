@@ -21,6 +21,7 @@ from iam_onboarding_cli import output
 from iam_onboarding_cli.api import Api, DevIdentity, SigV4Signing, checked_endpoint, region_of, user_path
 from iam_onboarding_cli.errors import ApiError, CliError, CredentialsError, UsageError
 from iam_onboarding_cli.mfa import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION, MfaSessions
+from iam_onboarding_cli.terminal import add_terminal_commands
 
 LOCAL_ENDPOINT = "http://127.0.0.1:8000"
 LOCAL_ADMIN = "admin"  # the bootstrap's admin (local/bootstrap.py)
@@ -261,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
     command(audit_commands, "run", audit_run, "audit the account now and print the report")
     command(audit_commands, "show", audit_show, "print the latest stored report")
+    add_terminal_commands(commands)
     return parser
 
 
@@ -321,6 +323,8 @@ def main(
     # DEBUG: whatever logging an embedding program set up, none of that may reach a log from here.
     logging.getLogger("botocore").setLevel(logging.WARNING)
     try:
+        if getattr(args, "terminal", None) is not None:  # credential-process, configure, doctor: no admin
+            return int(args.terminal(args, console))
         refuse_unconfirmed_offboarding(args, console)
         api = connect(args, console, now=now)
         body, text = args.handler(api, args, console)

@@ -13,8 +13,6 @@ import hashlib
 import json
 import os
 import re
-import stat
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +23,7 @@ from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from iam_onboarding_cli.errors import CredentialsError, Unreachable
+from iam_onboarding_cli.session_cache import cache_dir, read_private, write_private
 
 if TYPE_CHECKING:
     import boto3
@@ -37,12 +36,6 @@ MAX_DURATION = DEFAULT_DURATION
 # A session this close to its end is not reused: the request it signs could arrive after it.
 EXPIRY_MARGIN = timedelta(minutes=1)
 MFA_CODE = re.compile(r"\d{6}")
-
-
-def cache_dir() -> Path:
-    """Where MFA sessions are cached: `$XDG_CACHE_HOME/iam-onboarding`, else `~/.cache/iam-onboarding`."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "iam-onboarding"
 
 
 @dataclass(frozen=True)
@@ -107,7 +100,9 @@ class MfaSessions:
         frozen = found.get_frozen_credentials()
         if frozen.token:
             return frozen
-        path = (self.cache or cache_dir()) / f"session-{self._cache_key(session, frozen.access_key)}.json"
+        path = (
+            self.cache or Path(cache_dir())
+        ) / f"session-{self._cache_key(session, frozen.access_key)}.json"
         cached = _read_cache(path)
         if cached is not None and cached.expiration - EXPIRY_MARGIN > self.now():
             return cached.credentials()
@@ -166,24 +161,13 @@ def _own_mfa_device(session: boto3.Session) -> str:
 
 def _read_cache(path: Path) -> MfaSession | None:
     """The cached session, or None when there is none or it is not safe to use."""
+    text = read_private(os.fspath(path))
     try:
-        info = path.stat()
-        # Another user able to read (or swap) the file could have copied or planted the session.
-        if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
-            return None
-        return MfaSession.from_json(path.read_text())
-    except (OSError, ValueError, KeyError, TypeError):  # none yet, or not one of ours: ask for a code
+        return MfaSession.from_json(text) if text is not None else None
+    except (ValueError, KeyError, TypeError):  # not one of ours: ask for a code
         return None
 
 
 def _write_cache(path: Path, session: MfaSession) -> None:
-    """Write the session with mode 0600, atomically: a reader sees the old file or the new one."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".session-")  # mode 0600
-    try:
-        with os.fdopen(descriptor, "w") as file:
-            file.write(session.to_json())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write the session with mode 0600, atomically."""
+    write_private(os.fspath(path), session.to_json())

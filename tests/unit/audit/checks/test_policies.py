@@ -84,3 +84,19 @@ def test_force_mfa_that_is_not_deployed_is_reported() -> None:
     snap = snapshot(expected_policies={"Force-MFA": FORCE_MFA}, deployed_policies={})
 
     assert found(p.force_mfa_drift, snap) == [("Force-MFA", "Policy Force-MFA is not deployed.")]
+
+
+def test_a_force_mfa_deployed_before_terminal_access_is_drift_naming_the_two_new_statements() -> None:
+    # An account bootstrapped before `aws login` and own access keys: the audit says to run it again.
+    new = {"AllowManageOwnAccessKeysOnlyWithMFA", "AllowAwsLoginOnlyWithMFA"}
+    deployed = json.loads(json.dumps(FORCE_MFA))
+    deployed["Statement"] = [s for s in deployed["Statement"] if s["Sid"] not in new]
+    snap = snapshot(expected_policies={"Force-MFA": FORCE_MFA}, deployed_policies={"Force-MFA": deployed})
+
+    assert found(p.force_mfa_drift, snap) == [
+        (
+            "Force-MFA",
+            "Policy Force-MFA differs from policies/force-mfa.json "
+            "(statements AllowAwsLoginOnlyWithMFA, AllowManageOwnAccessKeysOnlyWithMFA).",
+        )
+    ]
