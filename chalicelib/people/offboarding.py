@@ -107,6 +107,9 @@ class Offboarding(Service):
             raise step_error(
                 f"Offboarding {name}", "StateWrite", error, outcome="Nothing was changed."
             ) from error
+        if record is None and self._store.get_user(name) is not None:
+            # A create finished its record after this offboarding read none: look again, with the lock.
+            raise Conflict(f"{name} got its record meanwhile")
         return _Held(record, name, removed, unassigned)
 
     def _remove(
