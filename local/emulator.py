@@ -180,7 +180,7 @@ def emulated_account() -> Iterator[None]:
     wiring.reset()
     try:
         with mock_aws():
-            bootstrap(aws.iam(), aws.dynamodb(), settings(), ACCOUNT_ID)
+            bootstrap(aws.iam(), aws.dynamodb(), settings(), ACCOUNT_ID, aws.scheduler())
             yield
     finally:
         wiring.reset()
