@@ -192,6 +192,7 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
     `report_deadline` bounds the wait for IAM's credential report: 20 s fits API Gateway's 29 s limit.
     """
     from chalicelib.audit.auditor import Auditor
+    from chalicelib.wiring_elevation import sweep_elevations
 
     conf = slack_settings()
     # The audit checks how the Slack secrets are stored (never reads them): the names are settings.
@@ -204,6 +205,7 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
         report_deadline=report_deadline,
         ssm=aws.ssm() if secrets else None,
         secret_parameters=secrets,
+        sweep=sweep_elevations,
     )
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chalicelib.config import GroupSpec
-    from chalicelib.models.records import LinkRecord, UserRecord
+    from chalicelib.models.records import GrantRecord, LinkRecord, UserRecord
 
 # The credential report's name for the root user, and the resource of root's findings.
 ROOT = "<root_account>"
@@ -108,6 +108,7 @@ class AccountSnapshot:
     links: Mapping[str, LinkRecord] = field(default_factory=dict)
     credential_report_generated_at: datetime | None = None
     secret_parameters: tuple[SecretParameter, ...] = ()
+    grants: tuple[GrantRecord, ...] = ()
 
     def record_of(self, user_name: str) -> UserRecord | None:
         """The service's record of a user, whatever the letter case (IAM names ignore it)."""
