@@ -65,8 +65,9 @@ def reissue() -> Reissue:
 def offboarding() -> Offboarding:
     """Offboarding managed users (and listing what that would remove)."""
     from chalicelib.people.offboarding import Offboarding
+    from chalicelib.wiring_elevation import grant_ending
 
-    return Offboarding(aws.iam(), store(), settings())
+    return Offboarding(aws.iam(), store(), settings(), end_grants=grant_ending().end_all_of)
 
 
 def mfa_admin() -> MfaAdmin:

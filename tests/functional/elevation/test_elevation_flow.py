@@ -206,3 +206,28 @@ def test_every_step_is_trailed_with_both_actors_and_the_reason(api: Api, clock: 
 
 def wiring_store() -> StateStore:
     return wiring.store()
+
+
+def test_offboarding_a_user_with_a_live_grant_ends_it_and_removes_its_schedule(
+    api: Api, clock: Clock
+) -> None:
+    make_user(api, "alice")
+    live = asked(api, "alice")
+    decide(api, live)
+
+    offboarded = api.as_admin("DELETE", "/admin/users/alice")
+
+    assert offboarded.status == 200, offboarded.body
+    assert "administrator" in offboarded.body["removed"]["groups"]
+    assert schedules() == {}
+    assert wiring.store().get_grant(live).state.value == "ended"  # type: ignore[union-attr]
+    assert fire(clock, minutes=61) == []
+
+
+def test_offboarding_withdraws_a_pending_request(api: Api, clock: Clock) -> None:
+    make_user(api, "alice")
+    pending = asked(api, "alice")
+
+    assert api.as_admin("DELETE", "/admin/users/alice").status == 200
+
+    assert decide(api, pending).status == 409
