@@ -4,6 +4,7 @@ root is `wiring`): the blueprints and the revoke function reach them here."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from chalicelib import aws, wiring
@@ -61,12 +62,20 @@ def revoke_elevations(event: dict[str, object]) -> dict[str, list[str]]:
     return {"ended": []}
 
 
+# The local stack's stand-in for invoking the revoke function: the same handler, in this process
+# (`local/`, which has no Lambda, sets it, as `local/scheduler.py` fires the schedules through it).
+local_revoke_function: Callable[[dict[str, object]], dict[str, list[str]]] | None = None
+
+
 def sweep_elevations() -> list[str]:
-    """End the grants whose schedule was missed. Deployed, the revoke function does it (the audit's
-    role stays read-only); locally, this process."""
+    """End the grants whose schedule was missed, by invoking the revoke function (so the audit's role
+    stays read-only on IAM): deployed, through Lambda; locally, in this process."""
     function = settings().elevation.revoke_function
-    if function is None:
-        return grant_ending().sweep()
-    answer = aws.lambda_().invoke(FunctionName=function, Payload=json.dumps({"sweep": True}).encode())
-    ended = json.loads(answer["Payload"].read() or b"{}").get("ended", [])
+    if function is not None:
+        answer = aws.lambda_().invoke(FunctionName=function, Payload=json.dumps({"sweep": True}).encode())
+        ended = json.loads(answer["Payload"].read() or b"{}").get("ended", [])
+    elif local_revoke_function is not None:
+        ended = local_revoke_function({"sweep": True})["ended"]
+    else:
+        raise RuntimeError("Set ELEVATION_REVOKE_FUNCTION: the audit sweeps through the revoke function.")
     return [str(grant_id) for grant_id in ended]

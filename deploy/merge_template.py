@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.state import table_definition
+from deploy.elevation import REVOKE_FUNCTION, elevation_resources, elevation_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCE_POLICY_FILE = ROOT / "policies" / "api-gateway.json"
@@ -274,6 +275,8 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
         variables["SLACK_ADMINS"] = {"Ref": "SlackAdmins"}
         variables["SLACK_TEAM_ID"] = {"Ref": "SlackTeamId"}
         variables["SLACK_APP_ID"] = {"Ref": "SlackAppId"}
+        if REVOKE_FUNCTION in functions:
+            variables.update(elevation_variables(resource_id))
         if (
             "SlackWorker" in functions
             and "SLACK_WORKER_FUNCTION" in variables
@@ -305,7 +308,10 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
             "SlackSigningSecretParam": [
                 _role_of(functions[f]) for f in ("APIHandler", "SlackWorker") if f in functions
             ],
-            "SlackAuditWebhookParam": [_role_of(functions[f]) for f in ("DailyAudit",) if f in functions],
+            # The API posts each elevation request to the channel through the same webhook.
+            "SlackAuditWebhookParam": [
+                _role_of(functions[f]) for f in ("DailyAudit", "APIHandler") if f in functions
+            ],
         },
         parameters=parameters,
     )
@@ -313,6 +319,8 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
         "Type": "AWS::KMS::Alias",
         "Properties": {"AliasName": f"alias/{APP_NAME}-{stage}-slack", "TargetKeyId": {"Ref": KEY_RESOURCE}},
     }
+    if REVOKE_FUNCTION in functions:
+        resources.update(elevation_resources(APP_NAME, stage))
     outputs = merged.setdefault("Outputs", {})
     outputs["StateTableName"] = {"Value": {"Ref": TABLE_RESOURCE}}
     outputs["SlackSecretsKeyAlias"] = {

@@ -89,12 +89,14 @@ def main() -> None:
     from chalicelib import aws
     from chalicelib.config import settings
     from local.bootstrap import bootstrap
+    from local.emulator import use_local_revoke_function
     from local.gateway import make_server
     from local.scheduler import start_firing
 
     account_id = aws.sts().get_caller_identity()["Account"]
     bootstrap(aws.iam(), aws.dynamodb(), settings(), account_id, aws.scheduler())
     server = make_server(app, "127.0.0.1", port)
+    use_local_revoke_function()
     # Deployed, EventBridge Scheduler invokes the revoke function; here the emulator's due schedules are
     # fired through the same handler.
     firing = start_firing(
