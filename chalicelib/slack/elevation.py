@@ -22,9 +22,9 @@ def request_text(grant: GrantRecord) -> str:
     )
 
 
-def approval_refused_text(grant_id: str) -> str:
-    """The answer to `/iam approve`: refused, and what to run instead."""
+def approval_refused_text() -> str:
+    """The answer to `/iam approve` (or `deny`): refused, nothing done, and what to run instead."""
     return (
-        "Elevations are not approved over Slack: Slack cannot prove an MFA sign-in. Run "
-        f"`{approve_command(escape(grant_id))}` in a terminal signed in with MFA."
+        "Elevations are not approved or denied over Slack: Slack cannot prove an MFA sign-in, so nothing "
+        f"was done. Run `{approve_command('ID')}` (or `deny ID`) in a terminal signed in with MFA."
     )
