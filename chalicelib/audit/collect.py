@@ -2,7 +2,7 @@
 
 The sources are the credential report, paginated GetAccountAuthorizationDetails, the unassigned virtual MFA
 devices, the password policy, the account summary and the service's secret parameters. Only users the
-report marks without MFA cost one more call each (`confirm_mfa`).
+report marks without MFA cost one more call each (`devices.with_mfa`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,10 @@ import io
 import json
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import ClientError
 
 from chalicelib import account
 from chalicelib.audit.snapshot import (
@@ -30,7 +27,6 @@ from chalicelib.audit.snapshot import (
     RootFacts,
     SecretParameter,
 )
-from chalicelib.aws_errors import error_code
 from chalicelib.config import POLICIES_DIR
 from chalicelib.errors import CredentialReportNotReady
 
@@ -208,24 +204,6 @@ def fetch_secret_parameters(ssm: SSMClient, names: Sequence[str]) -> tuple[Secre
     ):
         found += [SecretParameter(p["Name"], p.get("Type", ""), p.get("KeyId")) for p in page["Parameters"]]
     return tuple(sorted(found, key=lambda p: p.name))
-
-
-def has_mfa_device(iam: IAMClient, user_name: str) -> bool:
-    """Whether the user has any MFA device now (virtual, hardware or passkey); a deleted user has none."""
-    try:
-        return bool(iam.list_mfa_devices(UserName=user_name)["MFADevices"])
-    except ClientError as error:
-        if error_code(error) == "NoSuchEntity":
-            return False
-        raise
-
-
-def confirm_mfa(iam: IAMClient, suspects: Iterable[str]) -> set[str]:
-    """Those of `suspects` with an MFA device now, asked in parallel (the credential report may be stale)."""
-    names = sorted(suspects)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(pool.map(lambda name: has_mfa_device(iam, name), names))
-    return {name for name, has in zip(names, answers, strict=True) if has}
 
 
 def read_expected_policies(groups: Mapping[str, GroupSpec]) -> dict[str, Any]:

@@ -88,7 +88,7 @@ def claim_bundle(
         except Conflict:
             continue  # another claim won, or an admin killed the link: the next look says which
         # Only now is the older enrollment dead for sure: its pending device may go.
-        devices.delete_pending_device(iam, links.pending_serial(replaced))
+        devices.delete_device(iam, links.pending_serial(replaced))
         return ClaimedCredentials(
             user_name=record.user_name,
             password=password,

@@ -42,7 +42,11 @@ class Enrollment(Service):
             f_record = pool.submit(self._store.get_user, link.user_name)
             f_alias = pool.submit(account.account_alias, self._iam)
             # A restart replaces the pending device: deleting it first leaves no orphan behind.
-            f_old = pool.submit(devices.replace_pending_device, self._iam, previous) if previous else None
+            f_old = (
+                pool.submit(devices.delete_device, self._iam, previous, best_effort=False)
+                if previous
+                else None
+            )
         record = f_record.result()
         if record is None or not links.is_live(link, record, self._clock()):
             raise LinkExpired()  # killed by an admin, or offboarded, since the link was issued
@@ -67,7 +71,7 @@ class Enrollment(Service):
                 ]
             )
         except Conflict as error:
-            devices.delete_pending_device(self._iam, serial)
+            devices.delete_device(self._iam, serial)
             now_link = self._store.get_link(link.link_id)
             if now_link is not None and links.is_live(
                 now_link, self._store.get_user(link.user_name), self._clock()
@@ -78,7 +82,7 @@ class Enrollment(Service):
                 ) from error
             raise LinkExpired() from error
         except ClientError as error:
-            devices.delete_pending_device(self._iam, serial)
+            devices.delete_device(self._iam, serial)
             raise devices.mfa_step_error(
                 "Starting MFA enrollment", "StateWrite", error, "Nothing changed; start again."
             ) from error
@@ -101,7 +105,7 @@ class Enrollment(Service):
                 if error_code(error) == "EntityAlreadyExists":
                     # Our own create, retried by botocore after a fault once it had taken effect: its seed
                     # is lost with the answer, so that device goes and another is made.
-                    devices.delete_pending_device(self._iam, devices.serial_of(record.arn, name))
+                    devices.delete_device(self._iam, devices.serial_of(record.arn, name))
                     continue
                 raise devices.mfa_step_error(
                     "Starting MFA enrollment",
@@ -113,7 +117,7 @@ class Enrollment(Service):
             try:
                 return serial, totp.seed_text(device["VirtualMFADevice"]["Base32StringSeed"])
             except ValueError:
-                devices.delete_pending_device(self._iam, serial)
+                devices.delete_device(self._iam, serial)
                 raise
         raise EnrollmentConflict("A device of that name exists already; start again.")
 
@@ -258,7 +262,7 @@ class Enrollment(Service):
     def _discard(self, link: LinkRecord) -> None:
         """Destroy a dead enrollment: the link (with its sealed seed) first, then its pending device."""
         self._store.transact([self._store.link_delete(link.link_id)])
-        devices.delete_pending_device(self._iam, pending_serial(link))
+        devices.delete_device(self._iam, pending_serial(link))
 
 
 _ENABLED = "Your MFA device is enabled already. Sign out, then sign in with your password and a code."
