@@ -13,6 +13,10 @@ class ProductError(Exception):
         super().__init__(message)
         self.message = message
 
+    def details(self) -> dict[str, int]:
+        """Fields of `error` beyond code and message, as data a client can act on without parsing prose."""
+        return {}
+
 
 class InvalidRequest(ProductError):
     """The body is not what this endpoint accepts (wrong field, type or value)."""
@@ -123,10 +127,34 @@ class LinkExpired(ProductError):
         super().__init__(message)
 
 
+class LinkAlreadyOpened(LinkExpired):
+    """A credential link its holder opened already: only the token's holder can get this answer.
+
+    Said apart from `link_expired` so that the page can say what to ask for next (an MFA link): a token has
+    256 random bits, so telling its holder that it was used tells a guesser nothing.
+    """
+
+    code = "link_already_opened"
+
+
+class TooManyWrongCodes(LinkExpired):
+    """The wrong pair of codes that spent an enrollment link (the fifth)."""
+
+    code = "too_many_wrong_codes"
+
+
 class InvalidMfaCodes(ProductError):
-    """The MFA codes do not match the device being enrolled."""
+    """The MFA codes do not match the device being enrolled; `tries_left` pairs may still be tried."""
 
     code = "invalid_mfa_codes"
+
+    def __init__(self, message: str, *, tries_left: int) -> None:
+        super().__init__(message)
+        self.tries_left = tries_left
+
+    def details(self) -> dict[str, int]:
+        """The tries left, so that the page counts them in its own language."""
+        return {"tries_left": self.tries_left}
 
 
 class AwsStepFailed(ProductError):
