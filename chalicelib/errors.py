@@ -9,13 +9,10 @@ class ProductError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **details: int) -> None:
         super().__init__(message)
         self.message = message
-
-    def details(self) -> dict[str, int]:
-        """Fields of `error` beyond code and message, as data a client can act on without parsing prose."""
-        return {}
+        self.details = details  # fields of `error` beyond code and message: data, not prose to parse
 
 
 class InvalidRequest(ProductError):
@@ -128,11 +125,7 @@ class LinkExpired(ProductError):
 
 
 class LinkAlreadyOpened(LinkExpired):
-    """A credential link its holder opened already: only the token's holder can get this answer.
-
-    Said apart from `link_expired` so that the page can say what to ask for next (an MFA link): a token has
-    256 random bits, so telling its holder that it was used tells a guesser nothing.
-    """
+    """A claimed credential link, to its holder (256 random bits: no guesser learns anything from it)."""
 
     code = "link_already_opened"
 
@@ -144,17 +137,9 @@ class TooManyWrongCodes(LinkExpired):
 
 
 class InvalidMfaCodes(ProductError):
-    """The MFA codes do not match the device being enrolled; `tries_left` pairs may still be tried."""
+    """The MFA codes do not match the device being enrolled; `details["tries_left"]` pairs are left."""
 
     code = "invalid_mfa_codes"
-
-    def __init__(self, message: str, *, tries_left: int) -> None:
-        super().__init__(message)
-        self.tries_left = tries_left
-
-    def details(self) -> dict[str, int]:
-        """The tries left, so that the page counts them in its own language."""
-        return {"tries_left": self.tries_left}
 
 
 class AwsStepFailed(ProductError):

@@ -69,7 +69,7 @@ def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]
         try:
             return view(*args, **kwargs)
         except ProductError as error:
-            return error_response(error.status, error.code, error.message, details=error.details())
+            return error_response(error.status, error.code, error.message, details=error.details)
         except Conflict:
             # A conditional write lost a race that its service did not expect: still the caller's 409.
             log.warning("unexpected lost race in %s", view.__name__)

@@ -83,7 +83,7 @@ def test_codes_iam_rejects_count_as_a_failed_try(stubbed: tuple[Enrollment, Stub
     with pytest.raises(InvalidMfaCodes, match="4 tries left") as refused:
         service.verify(TOKEN, *right_codes())
 
-    assert refused.value.tries_left == 4
+    assert refused.value.details == {"tries_left": 4}
     assert wiring.store().get_link(sealing.token_id(TOKEN)).attempts == 1  # type: ignore[union-attr]
 
 
