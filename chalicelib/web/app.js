@@ -179,7 +179,7 @@
         "これは初期パスワードです。初めてサインインするときに、自分のパスワードに変更するよう求められます。",
       mfaNext: "次に MFA を設定します。MFA を設定するまで、AWS では何もできません。",
       toMfa: "次へ: MFA を設定する",
-      mfaPresent: "あなたのユーザーには MFA が設定済みです。",
+      mfaPresent: "あなたのユーザーには、すでに MFA が設定されています。",
       toDone: "次へ: サインイン",
       confirmSaved: "パスワードは保存しましたか？先に進むと、このページではもう表示できません。",
       savedYes: "保存しました",
@@ -192,8 +192,8 @@
         "スマートフォンに認証アプリが必要です。アプリには 30 秒ごとに新しい 6 桁のコードが表示され、" +
         "サインインのたびに AWS がそのコードを求めます。",
       mfaApps:
-        "例: Google Authenticator、Microsoft Authenticator、Authy、1Password。まだ入っていなければ今インストールし、" +
-        "ボタンを押してください。",
+        "例: Google Authenticator、Microsoft Authenticator、Authy、1Password。まだ入っていない場合は今インストール" +
+        "してから、ボタンを押してください。",
       startMfa: "QR コードを表示する",
       resumeNote:
         "おかえりなさい。ボタンを押すと新しい QR コードが表示されます。以前このアカウントをアプリに追加した" +

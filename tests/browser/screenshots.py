@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pyotp
+from playwright.sync_api import expect
 
 from tests.browser.harness import DESKTOP, PHONE, Stack, launch_chromium, serve_app
 
@@ -89,7 +90,7 @@ def walk(stack: Stack, browser: Any, folder: Path, lang: str, size: str) -> None
         page.locator("#code2").fill("222222")
         with page.expect_response("**/onboarding/mfa/verify"):
             page.locator("#verify-button").click()
-        page.wait_for_function("document.getElementById('code1').value === ''")
+        expect(page.locator("#code1")).to_have_value("")  # the page took the answer in
     page.locator("#message").wait_for()
     shoot(page, folder, f"{prefix}-7-too-many-wrong-codes")
     context.close()
