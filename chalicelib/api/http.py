@@ -37,11 +37,16 @@ PATH_PARAMETERS = {"user_name": (USER_NAME_PATTERN, USER_NAME_RULE)}
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str | list[str]] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str | list[str]] | None = None,
+    *,
+    details: Mapping[str, int] | None = None,
 ) -> Response:
-    """A response in the one error shape of the API."""
+    """A response in the one error shape of the API; `details` are the optional fields of `ErrorDetail`."""
     return Response(
-        body={"error": {"code": code, "message": message}},
+        body={"error": {"code": code, "message": message, **(details or {})}},
         status_code=status,
         headers={**(headers or {}), **JSON_HEADERS},
     )
@@ -64,7 +69,7 @@ def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]
         try:
             return view(*args, **kwargs)
         except ProductError as error:
-            return error_response(error.status, error.code, error.message)
+            return error_response(error.status, error.code, error.message, details=error.details)
         except Conflict:
             # A conditional write lost a race that its service did not expect: still the caller's 409.
             log.warning("unexpected lost race in %s", view.__name__)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from chalicelib.aws_errors import Step, error_code, retry_eventual, step_error
-from chalicelib.errors import MfaDeviceLimit, ProductError
+from chalicelib.errors import EnrollmentConflict, MfaDeviceLimit, ProductError
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -157,3 +157,31 @@ def disable_quietly(iam: IAMClient, user_name: str, serial: str) -> None:
             log.error("could not deactivate MFA device %s of a dead enrollment", serial)
             return
     delete_device(iam, serial)
+
+
+def new_device(iam: IAMClient, user_name: str, user_arn: str) -> tuple[str, str]:
+    """A new unassigned virtual device of the user's, and its seed as text."""
+    from chalicelib.onboarding import totp
+
+    for _ in range(2):
+        # Device names are free since Nov 2022; a random suffix keeps a restart from meeting the
+        # previous device's name, and the force-MFA policy allows `mfa/*`.
+        name = device_name(user_name)
+        try:
+            device = retry_eventual(iam.create_virtual_mfa_device, VirtualMFADeviceName=name, Path="/")
+        except ClientError as error:
+            if error_code(error) == "EntityAlreadyExists":
+                # Our own create, retried by botocore after a fault once it had taken effect: its seed
+                # is lost with the answer, so that device goes and another is made.
+                delete_device(iam, serial_of(user_arn, name))
+                continue
+            raise mfa_step_error(
+                "Starting MFA enrollment", "CreateVirtualMFADevice", error, "Nothing changed; start again."
+            ) from error
+        serial = device["VirtualMFADevice"]["SerialNumber"]
+        try:
+            return serial, totp.seed_text(device["VirtualMFADevice"]["Base32StringSeed"])
+        except ValueError:
+            delete_device(iam, serial)
+            raise
+    raise EnrollmentConflict("A device of that name exists already; start again.")
