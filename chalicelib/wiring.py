@@ -97,9 +97,9 @@ def session_report(caller: Caller) -> SessionReport:
 
 def claim_credentials(token: str) -> ClaimedCredentials:
     """Open the credential bundle of a one-time link, once."""
-    from chalicelib.onboarding.claim import claim_bundle
+    from chalicelib.onboarding.claim import Claim
 
-    return claim_bundle(token, iam=aws.iam(), store=store(), settings=settings())
+    return Claim(aws.iam(), store(), settings()).claim(token)
 
 
 def provisionable_groups() -> list[str]:

@@ -3,42 +3,46 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from chalicelib import account
-from chalicelib.aws_errors import error_code
-from chalicelib.config import Settings
 from chalicelib.errors import LinkAlreadyOpened, LinkExpired
 from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
 from chalicelib.models.records import LinkKind, LinkRecord
 from chalicelib.onboarding import devices, links, sealing
-from chalicelib.state import Conflict, StateStore
+from chalicelib.service import Service
+from chalicelib.state import Conflict
 
 # How often a claim looks again after its write lost a race that left the link alive.
 ATTEMPTS = 3
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-    from mypy_boto3_iam import IAMClient
 
 
-def claim_bundle(
-    token: str, *, iam: IAMClient, store: StateStore, settings: Settings, now: datetime | None = None
-) -> ClaimedCredentials:
-    """Open a credential bundle exactly once, and hand over an enrollment token when MFA is missing.
+class Claim(Service):
+    """The newcomer opens their credential link."""
 
-    Everything the answer needs is read first; the link is claimed last, in the one transaction that
-    also writes the new enrollment and the state. So a claim that fails on the way (a throttled IAM call,
-    a failed write) changes nothing and the same token works again, and only the claim whose transaction
-    wins shows the password. A used, expired or unknown token gets the same `LinkExpired`.
-    """
-    now = now or datetime.now(UTC)
-    link_id = sealing.token_id(token)
-    for _ in range(ATTEMPTS):
-        link = store.get_link(link_id)
+    def claim(self, token: str) -> ClaimedCredentials:
+        """Open a credential bundle exactly once, and hand over an enrollment token when MFA is missing.
+
+        Everything the answer needs is read first; the link is claimed last, in the one transaction that
+        also writes the new enrollment and the state. So a claim that fails on the way (a throttled IAM
+        call, a failed write) changes nothing and the same token works again, and only the claim whose
+        transaction wins shows the password. An expired, unknown or replaced token gets the same
+        `LinkExpired`; only the holder of a claimed, unexpired link hears that they opened it already.
+        """
+        for _ in range(ATTEMPTS):
+            claimed = self._try(token, self._clock())
+            if claimed is not None:
+                return claimed
+        raise LinkExpired()
+
+    def _try(self, token: str, now: datetime) -> ClaimedCredentials | None:
+        """One look and one claim; None when the claim's write lost a race (the next look says which)."""
+        iam, store = self._iam, self._store
+        link = store.get_link(sealing.token_id(token))
         if link is not None and _opened(link, now):
             raise LinkAlreadyOpened(_OPENED)
         if (
@@ -54,28 +58,24 @@ def claim_bundle(
 
         with ThreadPoolExecutor(max_workers=3) as pool:
             f_record = pool.submit(store.get_user, link.user_name)
-            f_mfa = pool.submit(iam.list_mfa_devices, UserName=link.user_name)
+            f_mfa = pool.submit(devices.mfa_devices_of, iam, link.user_name)
             f_alias = pool.submit(account.account_alias, iam)
         record = f_record.result()
         # Killed by an admin (reissue, MFA link, reset), offboarded, or issued to an earlier user of the name.
         if record is None or not links.is_live(link, record, now):
             raise LinkExpired()
-        try:
-            mfa = f_mfa.result()["MFADevices"]
-        except ClientError as error:
-            if error_code(error) == "NoSuchEntity":  # offboarded meanwhile
-                raise LinkExpired() from error
-            raise
-        facts = account.facts(account.account_id_from_arn(record.arn), f_alias.result(), settings.region)
+        facts = account.facts(
+            account.account_id_from_arn(record.arn), f_alias.result(), self._settings.region
+        )
 
         grant = None
         replaced = None
         writes: list[TransactWriteItemTypeDef] = [store.claim_update(link.link_id, LinkKind.CREDENTIALS, now)]
         changes: dict[str, str | None] = {"state": OnboardingState.CREDENTIALS_VIEWED}
-        if not mfa:
+        if not f_mfa.result():
             replaced = links.enrollment_of(store, record)
             enrollment = links.issue(
-                LinkKind.ENROLLMENT, record.user_name, settings, now, user_id=record.user_id
+                LinkKind.ENROLLMENT, record.user_name, self._settings, now, user_id=record.user_id
             )
             writes.append(store.link_put(enrollment.record))
             if record.enrollment_id:
@@ -87,13 +87,12 @@ def claim_bundle(
         try:
             store.transact(writes)
         except Conflict:
-            continue  # another claim won, or an admin killed the link: the next look says which
+            return None  # another claim won, or an admin killed the link
         # Only now is the older enrollment dead for sure: its pending device may go.
         devices.delete_device(iam, links.pending_serial(replaced))
         return ClaimedCredentials(
             **facts.model_dump(), user_name=record.user_name, password=password, enrollment=grant
         )
-    raise LinkExpired()
 
 
 _OPENED = (

@@ -10,15 +10,15 @@ from botocore.exceptions import ClientError
 from chalicelib.aws_errors import run_steps, step_error
 from chalicelib.errors import MfaAlreadyEnabled
 from chalicelib.models import Link, OnboardingState
-from chalicelib.models.records import Actor, LinkKind, UserRecord
+from chalicelib.models.records import Actor, LinkKind, LinkRecord, UserRecord
 from chalicelib.onboarding import devices, links
 from chalicelib.people.exclusive import UserLock, changing, rerun_on_conflict
-from chalicelib.people.managed import find_managed_user, record_writes
+from chalicelib.people.managed import find_managed_user
 from chalicelib.service import Service
 from chalicelib.trail import recorded
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+    pass
 
 
 _AGAIN = "Run it again: it carries on where it stopped."
@@ -44,11 +44,10 @@ class MfaAdmin(Service):
                 f"{name} has an MFA device already; if it is lost, reset it (DELETE /admin/users/{name}/mfa)."
             )
         state = None if record else OnboardingState.INVITED
-        previous = f_previous.result()
-        link, writes = self._new_link(record, user, state)
-        lock.commit([*writes, self.trail.ok(actor, "issue_enrollment", name)])
-        devices.delete_device(self._iam, links.pending_serial(previous))
-        return link
+        replacement = self._new_link(record, user, state, f_previous.result())
+        lock.commit([*replacement.writes, self.trail.ok(actor, "issue_enrollment", name)])
+        replacement.after_commit(self._iam)
+        return replacement.issued.link(self._settings)
 
     @recorded("reset_mfa")
     def reset(self, user_name: str, actor: Actor) -> tuple[list[str], Link]:
@@ -75,30 +74,33 @@ class MfaAdmin(Service):
         )
         opened = record is not None and record.state != OnboardingState.INVITED
         state = OnboardingState.CREDENTIALS_VIEWED if opened else OnboardingState.INVITED
-        link, writes = self._new_link(record, user, state)
+        replacement = self._new_link(record, user, state, previous)
         try:
-            lock.commit([*writes, self.trail.ok(actor, "reset_mfa", name)])
+            lock.commit([*replacement.writes, self.trail.ok(actor, "reset_mfa", name)])
         except ClientError as error:
             raise step_error(f"Resetting MFA of {name}", "StateWrite", error, outcome=_AGAIN) from error
-        devices.delete_device(self._iam, links.pending_serial(previous))
-        return assigned + leftovers, link
+        replacement.after_commit(self._iam)
+        return assigned + leftovers, replacement.issued.link(self._settings)
 
     def _new_link(
-        self, record: UserRecord | None, user: dict[str, Any], state: OnboardingState | None
-    ) -> tuple[Link, list[TransactWriteItemTypeDef]]:
-        """A new enrollment link, and the writes that kill every older link of the user with it.
+        self,
+        record: UserRecord | None,
+        user: dict[str, Any],
+        state: OnboardingState | None,
+        previous: LinkRecord | None,
+    ) -> links.Replacement:
+        """A new enrollment link that kills every older link of the user.
 
         The older credential link dies too: an admin acting on a user's MFA decides which link is live,
-        and a leaked credential link would otherwise hand out a fresh enrollment of its own. The pending
-        device of the older enrollment goes once those writes are in (the caller deletes it).
+        and a leaked credential link would otherwise hand out a fresh enrollment of its own.
         """
-        user_id = record.user_id if record else user.get("UserId")
-        enrollment = links.issue(
-            LinkKind.ENROLLMENT, user["UserName"], self._settings, self._clock(), user_id=user_id
+        return links.replace(
+            self._store,
+            record,
+            user,
+            LinkKind.ENROLLMENT,
+            settings=self._settings,
+            now=self._clock(),
+            state=state,
+            enrollment=previous,
         )
-        writes = [
-            self._store.link_put(enrollment.record),
-            *links.older_links_killed(self._store, record),
-            record_writes(self._store, record, user, state, enrollment_id=enrollment.link_id, bundle_id=None),
-        ]
-        return enrollment.link(self._settings), writes

@@ -12,7 +12,7 @@ import pytest
 from chalicelib import aws, wiring
 from chalicelib.config import settings
 from chalicelib.errors import LinkExpired
-from chalicelib.onboarding.claim import claim_bundle
+from chalicelib.onboarding.claim import Claim
 from chalicelib.people.passwords import PasswordPolicy
 from local.observe import CallLog
 from tests.support.api import Api, token_of
@@ -73,7 +73,7 @@ def test_expired_and_unknown_tokens_get_the_same_answer(api: Api) -> None:
     expired = invite(api, "bob")
     later = datetime.now(UTC) + settings().credential_link_ttl + timedelta(seconds=1)
     with pytest.raises(Exception) as expired_error:
-        claim_bundle(expired, iam=aws.iam(), store=wiring.store(), settings=settings(), now=later)
+        Claim(aws.iam(), wiring.store(), settings(), clock=lambda: later).claim(expired)
 
     answers = [api.call("POST", "/onboarding/credentials", {"token": t}) for t in ("x" * 43, "y" * 43)]
 
@@ -91,7 +91,7 @@ def test_an_opened_link_is_only_expired_once_its_lifetime_is_over(api: Api) -> N
     later = datetime.now(UTC) + settings().credential_link_ttl + timedelta(seconds=1)
 
     with pytest.raises(LinkExpired) as error:
-        claim_bundle(used, iam=aws.iam(), store=wiring.store(), settings=settings(), now=later)
+        Claim(aws.iam(), wiring.store(), settings(), clock=lambda: later).claim(used)
 
     assert error.value.code == "link_expired"
 
@@ -111,7 +111,7 @@ def test_an_expired_link_stays_unclaimable_even_though_the_emulator_never_expire
     later = datetime.now(UTC) + timedelta(hours=73)
 
     with pytest.raises(Exception, match="expired"):
-        claim_bundle(token, iam=aws.iam(), store=wiring.store(), settings=settings(), now=later)
+        Claim(aws.iam(), wiring.store(), settings(), clock=lambda: later).claim(token)
 
     assert api.call("POST", "/onboarding/credentials", {"token": token}).status == 200
 
@@ -122,7 +122,7 @@ def test_concurrent_claims_of_one_bundle_succeed_exactly_once(api: Api) -> None:
 
     def claim() -> str:
         try:
-            claim_bundle(token, iam=aws.iam(), store=store, settings=settings())
+            Claim(aws.iam(), store, settings()).claim(token)
         except LinkExpired as error:
             # A loser sees the winner's claim (opened already) or loses its own write (expired).
             return "refused" if error.code in ("link_already_opened", "link_expired") else error.code
@@ -209,7 +209,7 @@ def test_a_claim_retried_minutes_after_a_failed_attempt_hands_over_the_password_
         api.call("POST", "/onboarding/credentials", {"token": token})
     later = datetime.now(UTC) + timedelta(minutes=9)
 
-    claimed = claim_bundle(token, iam=aws.iam(), store=wiring.store(), settings=settings(), now=later)
+    claimed = Claim(aws.iam(), wiring.store(), settings(), clock=lambda: later).claim(token)
 
     assert [c["Password"] for c in aws_calls.of("CreateLoginProfile")] == [claimed.password]
 
