@@ -288,7 +288,8 @@ def test_the_scanner_sees_the_client_type_of_every_getter(code: CodeIndex) -> No
 
 def test_scanner_finds_a_client_method_passed_to_partial(code: CodeIndex) -> None:
     found = code.operations(["chalicelib.people.offboarding.Offboarding.offboard"])
-    assert "chalicelib.people.offboarding.Offboarding._remove_once" in found["iam:DeactivateMFADevice"]
+    assert "chalicelib.people.offboarding.Offboarding._remove_once" in found["iam:DeleteLoginProfile"]
+    assert "chalicelib.onboarding.devices.removal_steps" in found["iam:DeactivateMFADevice"]
 
 
 def test_scanner_resolves_a_paginator_named_by_a_variable(code: CodeIndex) -> None:
