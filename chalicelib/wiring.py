@@ -203,7 +203,9 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
         stalled_after=audit_stalled_after(),
         report_deadline=report_deadline,
         ssm=aws.ssm() if secrets else None,
+        kms=aws.kms() if secrets else None,
         secret_parameters=secrets,
+        secrets_key_arn=conf.secrets_key_arn,
     )
 
 

@@ -196,6 +196,33 @@ def slack_secrets_key(*, decrypters: dict[str, list[Any]], parameters: dict[str,
     }
 
 
+def decrypt_only_with(alias: str) -> dict[str, Any]:
+    """A role policy that denies decryption through SSM with any key but the one `alias` names (the stack's).
+
+    A Slack secret put without `--key-id` lands under `aws/ssm`, which every `ssm:GetParameter` may
+    decrypt, and would work silently: with this Deny it fails loudly instead (`secrets.read_secret` says
+    to put it again under the stack key). The key is named by its alias (`kms:ResourceAliases`), not its
+    ARN: the key policy names these roles, so a role naming the key would be a circular dependency. An
+    alias names one key of the account and region. Scoped to decrypts SSM makes, so that nothing else the
+    function decrypts (Lambda's own environment key) is touched.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "NoSecretUnderAnyOtherKey",
+                "Effect": "Deny",
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": {"Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}},
+                    "ForAllValues:StringNotEquals": {"kms:ResourceAliases": alias},
+                },
+            }
+        ],
+    }
+
+
 def state_table(table_name: str) -> dict[str, Any]:
     """The state table; kept when the stack is deleted (it holds the admin audit trail)."""
     return {
@@ -309,9 +336,22 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
         },
         parameters=parameters,
     )
+    alias = f"alias/{APP_NAME}-{stage}-slack"
+    for resource_id, function in functions.items():
+        function["Properties"]["Environment"]["Variables"]["SLACK_SECRETS_KEY_ARN"] = {
+            "Fn::GetAtt": [KEY_RESOURCE, "Arn"]
+        }
+        role = resources.get(_role_of(function)["Fn::GetAtt"][0])
+        if resource_id in ("APIHandler", "SlackWorker") and role is not None:
+            role["Properties"].setdefault("Policies", []).append(
+                {
+                    "PolicyName": "DecryptSecretsWithTheStackKeyOnly",
+                    "PolicyDocument": decrypt_only_with(alias),
+                }
+            )
     resources[f"{KEY_RESOURCE}Alias"] = {
         "Type": "AWS::KMS::Alias",
-        "Properties": {"AliasName": f"alias/{APP_NAME}-{stage}-slack", "TargetKeyId": {"Ref": KEY_RESOURCE}},
+        "Properties": {"AliasName": alias, "TargetKeyId": {"Ref": KEY_RESOURCE}},
     }
     outputs = merged.setdefault("Outputs", {})
     outputs["StateTableName"] = {"Value": {"Ref": TABLE_RESOURCE}}

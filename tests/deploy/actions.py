@@ -60,6 +60,7 @@ _NOT_ANALYSED = (
     "segno.*",
     "mypy_boto3_dynamodb.type_defs",
     "mypy_boto3_iam.type_defs",
+    "mypy_boto3_kms.type_defs",
     "mypy_boto3_lambda.type_defs",
     "mypy_boto3_ssm.type_defs",
     "mypy_boto3_sts.type_defs",

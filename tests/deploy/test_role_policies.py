@@ -76,6 +76,7 @@ READ_ONLY_AUDIT = {
     "dynamodb:DeleteItem",
     "ssm:GetParameter",  # the Slack webhook URL
     "ssm:DescribeParameters",  # how the Slack secrets are stored, never their values
+    "kms:DescribeKey",  # which key each Slack secret is under, resolved to its ARN
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
     "logs:PutLogEvents",
