@@ -250,6 +250,66 @@ def _parameter_id(variable: str) -> str:
     return "".join(word.capitalize() for word in variable.lower().split("_"))
 
 
+# Routes anyone may call (bearer tokens in the body, Slack's signature): throttled at the stage.
+ANONYMOUS_PREFIXES = ("/onboarding/", "/slack/")
+
+
+def _throttle_anonymous_routes(api: dict[str, Any], parameters: dict[str, Any]) -> None:
+    """Stage throttling of every method under `ANONYMOUS_PREFIXES`, by two template parameters.
+
+    Lambda concurrency and on-demand DynamoDB reads are the account's: a flood of random tokens or unsigned
+    Slack posts must be refused by API Gateway (429 `throttled`) before it costs either. Stage method
+    settings take no partial wildcard, so each method is named (`/~1onboarding~1mfa`, `POST`).
+    """
+    parameters["AnonymousRateLimit"] = {
+        "Type": "Number",
+        "Default": 20,
+        "MinValue": 1,
+        "Description": "Requests per second each /onboarding/* and /slack/* method accepts (steady rate).",
+    }
+    parameters["AnonymousBurstLimit"] = {
+        "Type": "Number",
+        "Default": 40,
+        "MinValue": 1,
+        "Description": "Requests each /onboarding/* and /slack/* method accepts in a burst.",
+    }
+    api["MethodSettings"] = [
+        {
+            "ResourcePath": "/" + path.replace("/", "~1"),
+            "HttpMethod": method.upper(),
+            "ThrottlingRateLimit": {"Ref": "AnonymousRateLimit"},
+            "ThrottlingBurstLimit": {"Ref": "AnonymousBurstLimit"},
+        }
+        for path, operations in api["DefinitionBody"]["paths"].items()
+        if path.startswith(ANONYMOUS_PREFIXES)
+        for method in operations
+    ]
+
+
+def _reserve_api_concurrency(
+    function: dict[str, Any], parameters: dict[str, Any], merged: dict[str, Any]
+) -> None:
+    """Reserved concurrency for the API function: a ceiling on what a flood can take of the account's pool.
+
+    20 of the default quota of 1,000 is far above what a small team's admins and newcomers use; an account
+    whose quota is too small to reserve any (Lambda keeps 100 unreserved) sets 0, which reserves nothing.
+    """
+    parameters["ApiReservedConcurrency"] = {
+        "Type": "Number",
+        "Default": 20,
+        "MinValue": 0,
+        "MaxValue": 900,
+        "Description": "Concurrent executions reserved for (and the most taken by) the API function; 0 "
+        "reserves none.",
+    }
+    merged.setdefault("Conditions", {})["ReserveApiConcurrency"] = {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ApiReservedConcurrency"}, 0]}]
+    }
+    function["ReservedConcurrentExecutions"] = {
+        "Fn::If": ["ReserveApiConcurrency", {"Ref": "ApiReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+
+
 def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any]) -> dict[str, Any]:
     """`template` (from `chalice package`) with the extra resources; the input is not modified."""
     merged: dict[str, Any] = json.loads(json.dumps(template))
@@ -321,6 +381,10 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
                 "Description": f"Name (not value) of the SSM parameter read as {name}.",
             }
             variables[name] = {"Ref": _parameter_id(name)}
+
+    _throttle_anonymous_routes(resources["RestAPI"]["Properties"], parameters)
+    if "APIHandler" in functions:
+        _reserve_api_concurrency(functions["APIHandler"]["Properties"], parameters, merged)
 
     if "SlackWorker" in functions:
         # The worker reports its own failures to Slack and never raises: Lambda's automatic retries of
