@@ -95,11 +95,11 @@ def session_report(caller: Caller) -> SessionReport:
     return session.session_report(aws.iam(), caller)
 
 
-def claim_credentials(token: str) -> ClaimedCredentials:
-    """Open the credential bundle of a one-time link, once."""
+def claim_credentials(token: str, source_ip: str | None = None) -> ClaimedCredentials:
+    """Open the credential bundle of a one-time link, once (trailed with `source_ip`)."""
     from chalicelib.onboarding.claim import claim_bundle
 
-    return claim_bundle(token, iam=aws.iam(), store=store(), settings=settings())
+    return claim_bundle(token, iam=aws.iam(), store=store(), settings=settings(), source_ip=source_ip)
 
 
 def provisionable_groups() -> list[str]:

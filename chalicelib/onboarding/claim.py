@@ -13,7 +13,7 @@ from chalicelib.aws_errors import error_code
 from chalicelib.config import Settings
 from chalicelib.errors import LinkExpired
 from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
-from chalicelib.models.records import LinkKind
+from chalicelib.models.records import LinkKind, TrailEntry, newcomer
 from chalicelib.onboarding import devices, links, sealing
 from chalicelib.state import Conflict, StateStore
 
@@ -26,7 +26,13 @@ if TYPE_CHECKING:
 
 
 def claim_bundle(
-    token: str, *, iam: IAMClient, store: StateStore, settings: Settings, now: datetime | None = None
+    token: str,
+    *,
+    iam: IAMClient,
+    store: StateStore,
+    settings: Settings,
+    now: datetime | None = None,
+    source_ip: str | None = None,
 ) -> ClaimedCredentials:
     """Open a credential bundle exactly once, and hand over an enrollment token when MFA is missing.
 
@@ -83,6 +89,11 @@ def claim_bundle(
             changes["enrollment_id"] = enrollment.link_id
         # Conditional on the record still pointing at this link: an admin who killed it meanwhile wins.
         writes.append(store.user_update(record, pointing_at={"bundle_id": link.link_id}, **changes))
+        # Trailed with where it came from: a leaked link's claim can be timed and told apart.
+        actor = newcomer(record.user_name, source_ip)
+        writes.append(
+            store.trail_put(TrailEntry(actor, "claim_credentials", record.user_name, "onboarding", "ok", now))
+        )
         try:
             store.transact(writes)
         except Conflict:
