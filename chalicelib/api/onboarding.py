@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.http import json_response, route
+from chalicelib.api.http import route
 from chalicelib.models import ClaimedCredentials, TokenRequest
 from chalicelib.models.mfa import MfaStart, MfaVerified, VerifyMfaRequest
 
@@ -26,15 +26,15 @@ def _source_ip() -> str | None:
     body=TokenRequest,
     returns=ClaimedCredentials,
 )
-def claim_credentials(body: TokenRequest) -> Response:
+def claim_credentials(body: TokenRequest) -> ClaimedCredentials:
     """Open the credential bundle, once."""
-    return json_response(wiring.claim_credentials(body.token, _source_ip()))
+    return wiring.claim_credentials(body.token, _source_ip())
 
 
 @route(onboarding, "/onboarding/mfa", "POST", "Start MFA enrollment", body=TokenRequest, returns=MfaStart)
-def start_mfa_enrollment(body: TokenRequest) -> Response:
+def start_mfa_enrollment(body: TokenRequest) -> MfaStart:
     """Create the pending virtual MFA device: serial, secret, otpauth URI and QR code."""
-    return json_response(wiring.enrollment().start(body.token))
+    return wiring.enrollment().start(body.token)
 
 
 @route(
@@ -45,8 +45,6 @@ def start_mfa_enrollment(body: TokenRequest) -> Response:
     body=VerifyMfaRequest,
     returns=MfaVerified,
 )
-def verify_mfa_enrollment(body: VerifyMfaRequest) -> Response:
+def verify_mfa_enrollment(body: VerifyMfaRequest) -> MfaVerified:
     """Enable the pending device once two consecutive codes match it."""
-    return json_response(
-        wiring.enrollment().verify(body.token, body.code1, body.code2, source_ip=_source_ip())
-    )
+    return wiring.enrollment().verify(body.token, body.code1, body.code2, source_ip=_source_ip())

@@ -23,7 +23,6 @@ from chalicelib.audit.checks import ALL_CHECKS, run_checks
 from chalicelib.audit.collect import (
     AuthorizationDetails,
     CredentialReport,
-    confirm_mfa,
     fetch_authorization_details,
     fetch_credential_report,
     fetch_password_policy,
@@ -37,6 +36,7 @@ from chalicelib.aws_errors import step_error
 from chalicelib.config import Settings
 from chalicelib.models.audit import AuditReport, AuditSummary, Finding, Severity
 from chalicelib.models.records import Actor
+from chalicelib.onboarding import devices
 from chalicelib.state import StateStore
 from chalicelib.trail import Trail, recorded
 
@@ -147,7 +147,7 @@ class Auditor:
             and (r.password_enabled or details.users[r.user].path.startswith(managed))
         }
         try:
-            mfa_users |= confirm_mfa(iam, suspects)
+            mfa_users |= devices.with_mfa(iam, suspects)
         except ClientError as error:
             raise step_error("Auditing the account", "ListMFADevices", error) from error
 

@@ -2,7 +2,7 @@
 
 The sources are the credential report, paginated GetAccountAuthorizationDetails, the unassigned virtual MFA
 devices, the password policy, the account summary and the service's secret parameters. Only users the
-report marks without MFA cost one more call each (`confirm_mfa`).
+report marks without MFA cost one more call each (`devices.with_mfa`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import io
 import json
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -228,24 +227,6 @@ def _key_arn(kms: KMSClient, key_id: str | None) -> str | None:
         if error_code(error) in ("NotFoundException", "AccessDeniedException"):
             return None  # not a key the stack's could be: the check reports it
         raise
-
-
-def has_mfa_device(iam: IAMClient, user_name: str) -> bool:
-    """Whether the user has any MFA device now (virtual, hardware or passkey); a deleted user has none."""
-    try:
-        return bool(iam.list_mfa_devices(UserName=user_name)["MFADevices"])
-    except ClientError as error:
-        if error_code(error) == "NoSuchEntity":
-            return False
-        raise
-
-
-def confirm_mfa(iam: IAMClient, suspects: Iterable[str]) -> set[str]:
-    """Those of `suspects` with an MFA device now, asked in parallel (the credential report may be stale)."""
-    names = sorted(suspects)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(pool.map(lambda name: has_mfa_device(iam, name), names))
-    return {name for name, has in zip(names, answers, strict=True) if has}
 
 
 def read_expected_policies(groups: Mapping[str, GroupSpec]) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from botocore.exceptions import ClientError
 from chalicelib import account
 from chalicelib.aws_errors import error_code
 from chalicelib.config import Settings
-from chalicelib.errors import LinkExpired
+from chalicelib.errors import LinkAlreadyOpened, LinkExpired
 from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
-from chalicelib.models.records import LinkKind, TrailEntry, newcomer
+from chalicelib.models.records import LinkKind, LinkRecord, TrailEntry, newcomer
 from chalicelib.onboarding import devices, links, sealing
 from chalicelib.state import Conflict, StateStore
 
@@ -45,6 +45,8 @@ def claim_bundle(
     link_id = sealing.token_id(token)
     for _ in range(ATTEMPTS):
         link = store.get_link(link_id)
+        if link is not None and _opened(link, now):
+            raise LinkAlreadyOpened(_OPENED)
         if (
             link is None
             or link.kind != LinkKind.CREDENTIALS
@@ -70,8 +72,7 @@ def claim_bundle(
             if error_code(error) == "NoSuchEntity":  # offboarded meanwhile
                 raise LinkExpired() from error
             raise
-        account_id = account.account_id_from_arn(record.arn)
-        console_url = account.console_url(account_id, f_alias.result())
+        facts = account.facts(account.account_id_from_arn(record.arn), f_alias.result(), settings.region)
 
         grant = None
         replaced = None
@@ -99,12 +100,23 @@ def claim_bundle(
         except Conflict:
             continue  # another claim won, or an admin killed the link: the next look says which
         # Only now is the older enrollment dead for sure: its pending device may go.
-        devices.delete_pending_device(iam, links.pending_serial(replaced))
+        devices.delete_device(iam, links.pending_serial(replaced))
         return ClaimedCredentials(
-            user_name=record.user_name,
-            password=password,
-            console_url=console_url,
-            account_id=account_id,
-            enrollment=grant,
+            **facts.model_dump(), user_name=record.user_name, password=password, enrollment=grant
         )
     raise LinkExpired()
+
+
+_OPENED = (
+    "You opened this link already, so it cannot show your first password again. To set up MFA, ask your "
+    "admin for an MFA link; if you did not save the password, ask for a new credential link."
+)
+
+
+def _opened(link: LinkRecord, now: datetime) -> bool:
+    """A credential link its holder claimed already, and which has not expired (then it is only expired)."""
+    return (
+        link.kind == LinkKind.CREDENTIALS
+        and link.claimed_at is not None
+        and link.expires_at > now.timestamp()
+    )

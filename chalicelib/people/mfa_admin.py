@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws_errors import error_code, retry_eventual, step_error
+from chalicelib.aws_errors import run_steps, step_error
 from chalicelib.errors import MfaAlreadyEnabled
 from chalicelib.models import Link, OnboardingState
 from chalicelib.models.records import Actor, LinkKind, UserRecord
@@ -21,6 +19,9 @@ from chalicelib.trail import recorded
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+
+_AGAIN = "Run it again: it carries on where it stopped."
 
 
 class MfaAdmin(Service):
@@ -36,9 +37,9 @@ class MfaAdmin(Service):
         record, user = find_managed_user(self._iam, self._store, self._settings, user_name)
         name = user["UserName"]
         with ThreadPoolExecutor(max_workers=2) as pool:
-            f_devices = pool.submit(self._iam.list_mfa_devices, UserName=name)
+            f_devices = pool.submit(devices.mfa_devices_of, self._iam, name)
             f_previous = pool.submit(links.enrollment_of, self._store, record)
-        if f_devices.result()["MFADevices"]:
+        if f_devices.result():
             raise MfaAlreadyEnabled(
                 f"{name} has an MFA device already; if it is lost, reset it (DELETE /admin/users/{name}/mfa)."
             )
@@ -46,7 +47,7 @@ class MfaAdmin(Service):
         previous = f_previous.result()
         link, writes = self._new_link(record, user, state)
         lock.commit([*writes, self.trail.ok(actor, "issue_enrollment", name)])
-        devices.delete_pending_device(self._iam, links.pending_serial(previous))
+        devices.delete_device(self._iam, links.pending_serial(previous))
         return link
 
     @recorded("reset_mfa")
@@ -59,54 +60,28 @@ class MfaAdmin(Service):
         record, user = find_managed_user(self._iam, self._store, self._settings, user_name)
         name = user["UserName"]
         with ThreadPoolExecutor(max_workers=3) as pool:
-            f_assigned = pool.submit(self._iam.list_mfa_devices, UserName=name)
+            f_assigned = pool.submit(devices.mfa_devices_of, self._iam, name)
             f_unassigned = pool.submit(devices.unassigned_devices_of, self._iam, name)
             f_previous = pool.submit(links.enrollment_of, self._store, record)
-        assigned = [d["SerialNumber"] for d in f_assigned.result()["MFADevices"]]
+        assigned = f_assigned.result()
         previous = f_previous.result()
         # A device this service made for the user and that nothing uses any more (a reset that stopped
         # between deactivating and deleting) goes too; the pending one is replaced with the link below.
         leftovers = [s for s in f_unassigned.result() if s != links.pending_serial(previous)]
-        for serial in assigned:
-            self._reset_step(
-                name,
-                f"DeactivateMFADevice({serial})",
-                partial(self._iam.deactivate_mfa_device, UserName=name, SerialNumber=serial),
-            )
-        for serial in [s for s in assigned if ":mfa/" in s] + leftovers:
-            # Virtual devices are deleted too (IAM only once deactivated); hardware ones only deactivated.
-            self._reset_step(
-                name,
-                f"DeleteVirtualMFADevice({serial})",
-                partial(self._iam.delete_virtual_mfa_device, SerialNumber=serial),
-            )
+        run_steps(
+            f"Resetting MFA of {name}",
+            devices.removal_steps(self._iam, name, assigned + leftovers, unassigned=leftovers),
+            outcome=_AGAIN,
+        )
         opened = record is not None and record.state != OnboardingState.INVITED
         state = OnboardingState.CREDENTIALS_VIEWED if opened else OnboardingState.INVITED
         link, writes = self._new_link(record, user, state)
         try:
             lock.commit([*writes, self.trail.ok(actor, "reset_mfa", name)])
         except ClientError as error:
-            raise step_error(
-                f"Resetting MFA of {name}",
-                "StateWrite",
-                error,
-                outcome="Run it again: it carries on where it stopped.",
-            ) from error
-        devices.delete_pending_device(self._iam, links.pending_serial(previous))
+            raise step_error(f"Resetting MFA of {name}", "StateWrite", error, outcome=_AGAIN) from error
+        devices.delete_device(self._iam, links.pending_serial(previous))
         return assigned + leftovers, link
-
-    def _reset_step(self, name: str, step: str, call: Callable[[], Any]) -> None:
-        try:
-            retry_eventual(call)
-        except ClientError as error:
-            if error_code(error) == "NoSuchEntity":
-                return  # already gone: a reset can be run again after a failure
-            raise step_error(
-                f"Resetting MFA of {name}",
-                step,
-                error,
-                outcome="Run it again: it carries on where it stopped.",
-            ) from error
 
     def _new_link(
         self, record: UserRecord | None, user: dict[str, Any], state: OnboardingState | None

@@ -71,7 +71,7 @@ class Reissue(Service):
                 outcome="The password was changed already, so the previous link no longer works. "
                 "Run it again.",
             ) from error
-        devices.delete_pending_device(self._iam, links.pending_serial(enrollment))
+        devices.delete_device(self._iam, links.pending_serial(enrollment))
         return bundle.link(self._settings)
 
     def _change_password(self, action: str, name: str, password: str) -> None:
