@@ -26,7 +26,8 @@ from chalicelib.state import Conflict
 log = logging.getLogger(__name__)
 
 JSON = "application/json"
-JSON_HEADERS = {"Content-Type": JSON, "Cache-Control": "no-store"}
+# nosniff: a browser must never read a JSON body (which may echo what a caller sent) as HTML or script.
+JSON_HEADERS = {"Content-Type": JSON, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 View = Callable[..., Response | BaseModel]
 # `iam`: signed with SigV4 by a caller of this account; `admin`: and in one of the admin groups.

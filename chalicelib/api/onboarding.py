@@ -12,6 +12,12 @@ from chalicelib.models.mfa import MfaStart, MfaVerified, VerifyMfaRequest
 onboarding = Blueprint(__name__)
 
 
+def _source_ip() -> str | None:
+    """The caller's address as API Gateway saw it (never a header the caller wrote)."""
+    identity = (onboarding.current_request.context or {}).get("identity") or {}
+    return identity.get("sourceIp") or None
+
+
 @route(
     onboarding,
     "/onboarding/credentials",
@@ -22,7 +28,7 @@ onboarding = Blueprint(__name__)
 )
 def claim_credentials(body: TokenRequest) -> ClaimedCredentials:
     """Open the credential bundle, once."""
-    return wiring.claim_credentials(body.token)
+    return wiring.claim_credentials(body.token, _source_ip())
 
 
 @route(onboarding, "/onboarding/mfa", "POST", "Start MFA enrollment", body=TokenRequest, returns=MfaStart)
@@ -41,4 +47,4 @@ def start_mfa_enrollment(body: TokenRequest) -> MfaStart:
 )
 def verify_mfa_enrollment(body: VerifyMfaRequest) -> MfaVerified:
     """Enable the pending device once two consecutive codes match it."""
-    return wiring.enrollment().verify(body.token, body.code1, body.code2)
+    return wiring.enrollment().verify(body.token, body.code1, body.code2, source_ip=_source_ip())

@@ -42,6 +42,7 @@ from chalicelib.trail import Trail, recorded
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_ssm import SSMClient
 
 log = logging.getLogger(__name__)
@@ -88,12 +89,16 @@ class Auditor:
         stalled_after: timedelta,
         report_deadline: float = 20.0,
         ssm: SSMClient | None = None,
+        kms: KMSClient | None = None,
         secret_parameters: Sequence[str] = (),
+        secrets_key_arn: str | None = None,
         clocks: Clocks = Clocks(),
     ) -> None:
         self._iam = iam
         self._ssm = ssm
-        self._secret_parameters = tuple(secret_parameters) if ssm is not None else ()
+        self._kms = kms
+        self._secret_parameters = tuple(secret_parameters) if ssm is not None and kms is not None else ()
+        self._secrets_key_arn = secrets_key_arn
         self._store = store
         self._settings = settings
         self._stalled_after = stalled_after
@@ -115,9 +120,9 @@ class Auditor:
             "StateTableUsers": self._store.list_users,
             "StateTableLinks": self._store.list_links,
         }
-        if self._ssm is not None and self._secret_parameters:
-            ssm = self._ssm
-            jobs["DescribeParameters"] = lambda: fetch_secret_parameters(ssm, self._secret_parameters)
+        if self._ssm is not None and self._kms is not None and self._secret_parameters:
+            ssm, kms = self._ssm, self._kms
+            jobs["DescribeParameters"] = lambda: fetch_secret_parameters(ssm, kms, self._secret_parameters)
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
             futures = {name: pool.submit(job) for name, job in jobs.items()}
         for name, future in futures.items():
@@ -166,6 +171,7 @@ class Auditor:
             secret_parameters=futures["DescribeParameters"].result()
             if "DescribeParameters" in futures
             else (),
+            secrets_key_arn=self._secrets_key_arn,
         )
 
     def audit(self) -> AuditReport:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib import account
 from chalicelib.audit.snapshot import (
     AccessKeyRow,
@@ -27,11 +29,13 @@ from chalicelib.audit.snapshot import (
     RootFacts,
     SecretParameter,
 )
+from chalicelib.aws_errors import error_code
 from chalicelib.config import POLICIES_DIR
 from chalicelib.errors import CredentialReportNotReady
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_ssm import SSMClient
 
     from chalicelib.config import GroupSpec
@@ -193,8 +197,14 @@ def fetch_root_facts(iam: IAMClient) -> RootFacts:
     )
 
 
-def fetch_secret_parameters(ssm: SSMClient, names: Sequence[str]) -> tuple[SecretParameter, ...]:
-    """What SSM says of the service's secret parameters (type and key, never the value)."""
+def fetch_secret_parameters(
+    ssm: SSMClient, kms: KMSClient, names: Sequence[str]
+) -> tuple[SecretParameter, ...]:
+    """What SSM says of the service's secret parameters (type and key, never the value).
+
+    DescribeParameters names the key as it was given (`alias/aws/ssm`, a key id, an ARN, another
+    alias): each is resolved to its key ARN by KMS, so the check compares keys, not spellings.
+    """
     if not names:
         return ()
     found: list[SecretParameter] = []
@@ -202,8 +212,21 @@ def fetch_secret_parameters(ssm: SSMClient, names: Sequence[str]) -> tuple[Secre
     for page in paginator.paginate(
         ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": list(names)}]
     ):
-        found += [SecretParameter(p["Name"], p.get("Type", ""), p.get("KeyId")) for p in page["Parameters"]]
+        for p in page["Parameters"]:
+            key_id = p.get("KeyId")
+            found.append(SecretParameter(p["Name"], p.get("Type", ""), key_id, _key_arn(kms, key_id)))
     return tuple(sorted(found, key=lambda p: p.name))
+
+
+def _key_arn(kms: KMSClient, key_id: str | None) -> str | None:
+    if not key_id:
+        return None
+    try:
+        return kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+    except ClientError as error:
+        if error_code(error) in ("NotFoundException", "AccessDeniedException"):
+            return None  # not a key the stack's could be: the check reports it
+        raise
 
 
 def read_expected_policies(groups: Mapping[str, GroupSpec]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from chalicelib import account
 from chalicelib.errors import LinkAlreadyOpened, LinkExpired
 from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
-from chalicelib.models.records import LinkKind, LinkRecord
+from chalicelib.models.records import LinkKind, LinkRecord, TrailEntry, newcomer
 from chalicelib.onboarding import devices, links, sealing
 from chalicelib.service import Service
 from chalicelib.state import Conflict
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class Claim(Service):
     """The newcomer opens their credential link."""
 
-    def claim(self, token: str) -> ClaimedCredentials:
+    def claim(self, token: str, source_ip: str | None = None) -> ClaimedCredentials:
         """Open a credential bundle exactly once, and hand over an enrollment token when MFA is missing.
 
         Everything the answer needs is read first; the link is claimed last, in the one transaction that
@@ -32,14 +32,15 @@ class Claim(Service):
         call, a failed write) changes nothing and the same token works again, and only the claim whose
         transaction wins shows the password. An expired, unknown or replaced token gets the same
         `LinkExpired`; only the holder of a claimed, unexpired link hears that they opened it already.
+        The claim is trailed with `source_ip`, where API Gateway saw it come from.
         """
         for _ in range(ATTEMPTS):
-            claimed = self._try(token, self._clock())
+            claimed = self._try(token, self._clock(), source_ip)
             if claimed is not None:
                 return claimed
         raise LinkExpired()
 
-    def _try(self, token: str, now: datetime) -> ClaimedCredentials | None:
+    def _try(self, token: str, now: datetime, source_ip: str | None) -> ClaimedCredentials | None:
         """One look and one claim; None when the claim's write lost a race (the next look says which)."""
         iam, store = self._iam, self._store
         link = store.get_link(sealing.token_id(token))
@@ -84,6 +85,11 @@ class Claim(Service):
             changes["enrollment_id"] = enrollment.link_id
         # Conditional on the record still pointing at this link: an admin who killed it meanwhile wins.
         writes.append(store.user_update(record, pointing_at={"bundle_id": link.link_id}, **changes))
+        # Trailed with where it came from: a leaked link's claim can be timed and told apart.
+        actor = newcomer(record.user_name, source_ip)
+        writes.append(
+            store.trail_put(TrailEntry(actor, "claim_credentials", record.user_name, "onboarding", "ok", now))
+        )
         try:
             store.transact(writes)
         except Conflict:

@@ -25,7 +25,7 @@ from chalicelib.errors import (
 )
 from chalicelib.models import OnboardingState
 from chalicelib.models.mfa import MfaStart, MfaVerified
-from chalicelib.models.records import LinkKind, LinkRecord, TrailEntry, UserRecord
+from chalicelib.models.records import LinkKind, LinkRecord, TrailEntry, UserRecord, newcomer
 from chalicelib.onboarding import devices, links, sealing, totp
 from chalicelib.onboarding.links import pending_serial
 from chalicelib.service import Service
@@ -102,7 +102,7 @@ class Enrollment(Service):
             qr_data_uri=data_uri,
         )
 
-    def verify(self, token: str, code1: str, code2: str) -> MfaVerified:
+    def verify(self, token: str, code1: str, code2: str, *, source_ip: str | None = None) -> MfaVerified:
         """Check two consecutive codes against the pending seed, then enable the device in IAM."""
         if not (totp.CODE.fullmatch(code1) and totp.CODE.fullmatch(code2)):
             # Not a try: a typo in the form must not cost one of the five.
@@ -122,7 +122,7 @@ class Enrollment(Service):
             raise self._failed_try(link)
         self._enable(link, serial, code1, code2)
         try:
-            self._spend(link, record)
+            self._spend(link, record, source_ip)
         except Conflict as error:
             # The link died while the codes were checked (an admin reissued, reset, sent a new link or
             # offboarded): the device it enabled must not outlive it.
@@ -175,7 +175,7 @@ class Enrollment(Service):
             "Enabling the MFA device", "StateWrite", error, "Nothing changed; try the next two codes."
         )
 
-    def _spend(self, link: LinkRecord, record: UserRecord) -> None:
+    def _spend(self, link: LinkRecord, record: UserRecord, source_ip: str | None = None) -> None:
         self._store.transact(
             [
                 # Deleting the link spends it and destroys the sealed seed in one write; only a live
@@ -187,10 +187,16 @@ class Enrollment(Service):
                     state=OnboardingState.MFA_ENROLLED,
                     enrollment_id=None,
                 ),
-                # The newcomer acts on their own link: they are the actor, the channel is the page.
+                # The newcomer acts on their own link: they are the actor (from where: a leaked link's use
+                # can be told apart), the channel is the page.
                 self._store.trail_put(
                     TrailEntry(
-                        link.user_name, "enroll_mfa", link.user_name, "onboarding", "ok", self._clock()
+                        newcomer(link.user_name, source_ip),
+                        "enroll_mfa",
+                        link.user_name,
+                        "onboarding",
+                        "ok",
+                        self._clock(),
                     )
                 ),
             ]
