@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from chalicelib.aws_errors import error_code
+from chalicelib.models import AccountFacts
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -81,3 +82,10 @@ def account_id_from_arn(arn: str) -> str:
 def console_url(account_id: str, alias: str | None) -> str:
     """The console sign-in URL, by alias when there is one."""
     return f"https://{alias or account_id}.signin.aws.amazon.com/console"
+
+
+def facts(account_id: str, alias: str | None, region: str) -> AccountFacts:
+    """What the newcomer's page shows of the account: the console link and the terminal profile's data."""
+    return AccountFacts(
+        console_url=console_url(account_id, alias), account_id=account_id, account_alias=alias, region=region
+    )

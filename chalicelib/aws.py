@@ -17,6 +17,7 @@ from chalicelib import caches
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_ssm import SSMClient
@@ -63,6 +64,13 @@ def sts() -> STSClient:
 def ssm() -> SSMClient:
     """The SSM client of this container (secrets kept in Parameter Store)."""
     return boto3.client("ssm", config=_CONFIG)
+
+
+@caches.register
+@functools.cache
+def kms() -> KMSClient:
+    """The KMS client of this container (the audit resolves which key protects each secret)."""
+    return boto3.client("kms", config=_CONFIG)
 
 
 @caches.register

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -35,6 +35,10 @@ UNAVAILABLE_CODES = EVENTUAL_CONSISTENCY_CODES | frozenset(
         "InternalServerException",
     }
 )
+
+
+# One step of an operation: its name in an error message (`DeleteLoginProfile`), and the call.
+type Step = tuple[str, Callable[[], Any]]
 
 
 def error_code(error: ClientError) -> str:
@@ -102,3 +106,18 @@ def failure_text(error: BaseException) -> str:
     if isinstance(error, ClientError):
         return f"failed: {error_code(error)} from {error.operation_name}"
     return f"failed: {type(error).__name__}"
+
+
+def run_steps(action: str, steps: Iterable[Step], *, outcome: str) -> None:
+    """Run IAM removal steps in order, each retried while IAM settles; "already gone" is done.
+
+    Any other error stops the run as `step_error(action, step, …, outcome=outcome)`: the steps before it
+    are done, and running them all again carries on where it stopped.
+    """
+    for step, call in steps:
+        try:
+            retry_eventual(call)
+        except ClientError as error:
+            if error_code(error) == "NoSuchEntity":
+                continue
+            raise step_error(action, step, error, outcome=outcome) from error

@@ -65,6 +65,8 @@ class Settings:
     credential_link_ttl: timedelta
     enrollment_link_ttl: timedelta
     groups: dict[str, GroupSpec]
+    # The region this service runs in: the newcomer's page proposes it for the terminal profile.
+    region: str = "us-east-1"
     elevation: ElevationSettings = field(default_factory=ElevationSettings)
 
     @property
@@ -114,6 +116,7 @@ def settings() -> Settings:
         credential_link_ttl=_hours("CREDENTIAL_LINK_HOURS", 72),
         enrollment_link_ttl=_hours("ENROLLMENT_LINK_HOURS", 24),
         groups=load_groups_manifest(),
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         elevation=elevation_settings(),
     )
 

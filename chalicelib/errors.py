@@ -9,9 +9,10 @@ class ProductError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **details: int) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details  # fields of `error` beyond code and message: data, not prose to parse
 
 
 class InvalidRequest(ProductError):
@@ -123,8 +124,20 @@ class LinkExpired(ProductError):
         super().__init__(message)
 
 
+class LinkAlreadyOpened(LinkExpired):
+    """A claimed credential link, to its holder (256 random bits: no guesser learns anything from it)."""
+
+    code = "link_already_opened"
+
+
+class TooManyWrongCodes(LinkExpired):
+    """The wrong pair of codes that spent an enrollment link (the fifth)."""
+
+    code = "too_many_wrong_codes"
+
+
 class InvalidMfaCodes(ProductError):
-    """The MFA codes do not match the device being enrolled."""
+    """The MFA codes do not match the device being enrolled; `details["tries_left"]` pairs are left."""
 
     code = "invalid_mfa_codes"
 

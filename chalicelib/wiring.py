@@ -96,11 +96,11 @@ def session_report(caller: Caller) -> SessionReport:
     return session.session_report(aws.iam(), caller)
 
 
-def claim_credentials(token: str) -> ClaimedCredentials:
-    """Open the credential bundle of a one-time link, once."""
-    from chalicelib.onboarding.claim import claim_bundle
+def claim_credentials(token: str, source_ip: str | None = None) -> ClaimedCredentials:
+    """Open the credential bundle of a one-time link, once (trailed with `source_ip`)."""
+    from chalicelib.onboarding.claim import Claim
 
-    return claim_bundle(token, iam=aws.iam(), store=store(), settings=settings())
+    return Claim(aws.iam(), store(), settings()).claim(token, source_ip)
 
 
 def provisionable_groups() -> list[str]:
@@ -205,7 +205,9 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
         stalled_after=audit_stalled_after(),
         report_deadline=report_deadline,
         ssm=aws.ssm() if secrets else None,
+        kms=aws.kms() if secrets else None,
         secret_parameters=secrets,
+        secrets_key_arn=conf.secrets_key_arn,
         sweep=sweep_elevations,
     )
 

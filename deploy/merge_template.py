@@ -197,6 +197,33 @@ def slack_secrets_key(*, decrypters: dict[str, list[Any]], parameters: dict[str,
     }
 
 
+def decrypt_only_with(alias: str) -> dict[str, Any]:
+    """A role policy that denies decryption through SSM with any key but the one `alias` names (the stack's).
+
+    A Slack secret put without `--key-id` lands under `aws/ssm`, which every `ssm:GetParameter` may
+    decrypt, and would work silently: with this Deny it fails loudly instead (`secrets.read_secret` says
+    to put it again under the stack key). The key is named by its alias (`kms:ResourceAliases`), not its
+    ARN: the key policy names these roles, so a role naming the key would be a circular dependency. An
+    alias names one key of the account and region. Scoped to decrypts SSM makes, so that nothing else the
+    function decrypts (Lambda's own environment key) is touched.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "NoSecretUnderAnyOtherKey",
+                "Effect": "Deny",
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": {"Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}},
+                    "ForAllValues:StringNotEquals": {"kms:ResourceAliases": alias},
+                },
+            }
+        ],
+    }
+
+
 def state_table(table_name: str) -> dict[str, Any]:
     """The state table; kept when the stack is deleted (it holds the admin audit trail)."""
     return {
@@ -222,6 +249,66 @@ def _function_name(resource_id: str) -> str:
 def _parameter_id(variable: str) -> str:
     """`SLACK_SIGNING_SECRET_PARAM` → `SlackSigningSecretParam`."""
     return "".join(word.capitalize() for word in variable.lower().split("_"))
+
+
+# Routes anyone may call (bearer tokens in the body, Slack's signature): throttled at the stage.
+ANONYMOUS_PREFIXES = ("/onboarding/", "/slack/")
+
+
+def _throttle_anonymous_routes(api: dict[str, Any], parameters: dict[str, Any]) -> None:
+    """Stage throttling of every method under `ANONYMOUS_PREFIXES`, by two template parameters.
+
+    Lambda concurrency and on-demand DynamoDB reads are the account's: a flood of random tokens or unsigned
+    Slack posts must be refused by API Gateway (429 `throttled`) before it costs either. Stage method
+    settings take no partial wildcard, so each method is named (`/~1onboarding~1mfa`, `POST`).
+    """
+    parameters["AnonymousRateLimit"] = {
+        "Type": "Number",
+        "Default": 20,
+        "MinValue": 1,
+        "Description": "Requests per second each /onboarding/* and /slack/* method accepts (steady rate).",
+    }
+    parameters["AnonymousBurstLimit"] = {
+        "Type": "Number",
+        "Default": 40,
+        "MinValue": 1,
+        "Description": "Requests each /onboarding/* and /slack/* method accepts in a burst.",
+    }
+    api["MethodSettings"] = [
+        {
+            "ResourcePath": "/" + path.replace("/", "~1"),
+            "HttpMethod": method.upper(),
+            "ThrottlingRateLimit": {"Ref": "AnonymousRateLimit"},
+            "ThrottlingBurstLimit": {"Ref": "AnonymousBurstLimit"},
+        }
+        for path, operations in api["DefinitionBody"]["paths"].items()
+        if path.startswith(ANONYMOUS_PREFIXES)
+        for method in operations
+    ]
+
+
+def _reserve_api_concurrency(
+    function: dict[str, Any], parameters: dict[str, Any], merged: dict[str, Any]
+) -> None:
+    """Reserved concurrency for the API function: a ceiling on what a flood can take of the account's pool.
+
+    20 of the default quota of 1,000 is far above what a small team's admins and newcomers use; an account
+    whose quota is too small to reserve any (Lambda keeps 100 unreserved) sets 0, which reserves nothing.
+    """
+    parameters["ApiReservedConcurrency"] = {
+        "Type": "Number",
+        "Default": 20,
+        "MinValue": 0,
+        "MaxValue": 900,
+        "Description": "Concurrent executions reserved for (and the most taken by) the API function; 0 "
+        "reserves none.",
+    }
+    merged.setdefault("Conditions", {})["ReserveApiConcurrency"] = {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ApiReservedConcurrency"}, 0]}]
+    }
+    function["ReservedConcurrentExecutions"] = {
+        "Fn::If": ["ReserveApiConcurrency", {"Ref": "ApiReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
 
 
 def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any]) -> dict[str, Any]:
@@ -298,6 +385,10 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
             }
             variables[name] = {"Ref": _parameter_id(name)}
 
+    _throttle_anonymous_routes(resources["RestAPI"]["Properties"], parameters)
+    if "APIHandler" in functions:
+        _reserve_api_concurrency(functions["APIHandler"]["Properties"], parameters, merged)
+
     if "SlackWorker" in functions:
         # The worker reports its own failures to Slack and never raises: Lambda's automatic retries of
         # an asynchronous invoke could only repeat the work.
@@ -315,9 +406,22 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
         },
         parameters=parameters,
     )
+    alias = f"alias/{APP_NAME}-{stage}-slack"
+    for resource_id, function in functions.items():
+        function["Properties"]["Environment"]["Variables"]["SLACK_SECRETS_KEY_ARN"] = {
+            "Fn::GetAtt": [KEY_RESOURCE, "Arn"]
+        }
+        role = resources.get(_role_of(function)["Fn::GetAtt"][0])
+        if resource_id in ("APIHandler", "SlackWorker") and role is not None:
+            role["Properties"].setdefault("Policies", []).append(
+                {
+                    "PolicyName": "DecryptSecretsWithTheStackKeyOnly",
+                    "PolicyDocument": decrypt_only_with(alias),
+                }
+            )
     resources[f"{KEY_RESOURCE}Alias"] = {
         "Type": "AWS::KMS::Alias",
-        "Properties": {"AliasName": f"alias/{APP_NAME}-{stage}-slack", "TargetKeyId": {"Ref": KEY_RESOURCE}},
+        "Properties": {"AliasName": alias, "TargetKeyId": {"Ref": KEY_RESOURCE}},
     }
     if REVOKE_FUNCTION in functions:
         resources.update(elevation_resources(APP_NAME, stage))

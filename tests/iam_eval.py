@@ -4,8 +4,9 @@ It follows the documented evaluation logic for identity-based policies in one ac
 wins over any allow, an allow wins over the implicit deny. It understands what our policies and the AWS
 managed policies we attach use — Action/NotAction and Resource/NotResource with `*`/`?` wildcards,
 `${key}` policy variables (plus the `${*}`, `${?}`, `${$}` escapes), and the `Bool` and `StringEquals`
-condition operators with or without `IfExists` — and refuses anything else loudly, so a test can never
-pass because the evaluator silently ignored part of a policy.
+condition operators with or without `IfExists`, and `ForAllValues:StringNotEquals` (a multi-valued key
+given comma-separated) — and refuses anything else loudly, so a test can never pass because the evaluator
+silently ignored part of a policy.
 
 Faithful details that matter for Force-MFA:
 - action names match case-insensitively, resource ARNs case-sensitively;
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
-_OPERATORS = {"Bool", "StringEquals"}
+_OPERATORS = {"Bool", "StringEquals", "ForAllValues:StringNotEquals"}
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
 
@@ -112,6 +113,11 @@ def _condition_holds(operator: str, key: str, expected: str | list[str], context
         (operator[: -len("IfExists")], True) if operator.endswith("IfExists") else (operator, False)
     )
     actual = _lookup(context, key)
+    if base == "ForAllValues:StringNotEquals":
+        # A multi-valued key (kms:ResourceAliases), given comma-separated; absent or empty is the empty
+        # set, for which ForAllValues holds.
+        values = [v for v in (actual or "").split(",") if v]
+        return all(v not in _as_list(expected) for v in values)
     if actual is None:
         return if_exists
     if base == "Bool":

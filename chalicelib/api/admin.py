@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.http import json_response, route
-from chalicelib.errors import InvalidRequest
+from chalicelib.api.http import route
 from chalicelib.models import (
     CreatedUser,
     CreateUserRequest,
@@ -31,24 +30,23 @@ admin = Blueprint(__name__)
     status=201,
     access="admin",
 )
-def create_user(body: CreateUserRequest, actor: Actor) -> Response:
+def create_user(body: CreateUserRequest, actor: Actor) -> CreatedUser:
     """Create a user in groups, with a first password and a one-time credential link."""
-    created = wiring.creation().create_user(body.user_name, body.groups, actor)
-    return json_response(created, status=201)
+    return wiring.creation().create_user(body.user_name, body.groups, actor)
 
 
 @route(admin, "/admin/users", "GET", "List managed users", returns=UserList, access="admin")
-def list_users() -> Response:
+def list_users() -> UserList:
     """Every managed user with groups and onboarding state."""
-    return json_response(UserList(users=wiring.directory().list_users()))
+    return UserList(users=wiring.directory().list_users())
 
 
 @route(
     admin, "/admin/users/{user_name}", "GET", "Describe a managed user", returns=UserDetail, access="admin"
 )
-def describe_user(user_name: str) -> Response:
+def describe_user(user_name: str) -> UserDetail:
     """One managed user in detail."""
-    return json_response(wiring.directory().describe_user(user_name))
+    return wiring.directory().describe_user(user_name)
 
 
 @route(
@@ -59,10 +57,9 @@ def describe_user(user_name: str) -> Response:
     returns=ReissuedCredentials,
     access="admin",
 )
-def reissue_credentials(user_name: str, actor: Actor) -> Response:
+def reissue_credentials(user_name: str, actor: Actor) -> ReissuedCredentials:
     """A new first password and link; older links die."""
-    link = wiring.reissue().reissue_credentials(user_name, actor)
-    return json_response(ReissuedCredentials(bundle=link))
+    return ReissuedCredentials(bundle=wiring.reissue().reissue_credentials(user_name, actor))
 
 
 @route(
@@ -74,16 +71,11 @@ def reissue_credentials(user_name: str, actor: Actor) -> Response:
     query_flags={"dry_run": "true to only list what would be removed"},
     access="admin",
 )
-def offboard_user(user_name: str, actor: Actor) -> Response:
+def offboard_user(user_name: str, actor: Actor, dry_run: bool) -> Offboarded:
     """Remove the user and everything attached; `?dry_run=true` only lists it."""
-    params = admin.current_request.query_params
-    flag = str(params.get("dry_run", "false") if params else "false").lower()
-    if flag not in ("true", "false"):
-        raise InvalidRequest("dry_run must be true or false.")
-    dry_run = flag == "true"
     offboarding = wiring.offboarding()
     removed = offboarding.inventory(user_name, actor) if dry_run else offboarding.offboard(user_name, actor)
-    return json_response(Offboarded(dry_run=dry_run, removed=removed))
+    return Offboarded(dry_run=dry_run, removed=removed)
 
 
 @route(
@@ -94,10 +86,9 @@ def offboard_user(user_name: str, actor: Actor) -> Response:
     returns=EnrollmentIssued,
     access="admin",
 )
-def issue_enrollment(user_name: str, actor: Actor) -> Response:
+def issue_enrollment(user_name: str, actor: Actor) -> EnrollmentIssued:
     """A fresh MFA enrollment link for a user without MFA."""
-    link = wiring.mfa_admin().issue_enrollment(user_name, actor)
-    return json_response(EnrollmentIssued(enrollment=link))
+    return EnrollmentIssued(enrollment=wiring.mfa_admin().issue_enrollment(user_name, actor))
 
 
 @route(
@@ -108,7 +99,7 @@ def issue_enrollment(user_name: str, actor: Actor) -> Response:
     returns=MfaReset,
     access="admin",
 )
-def reset_mfa(user_name: str, actor: Actor) -> Response:
+def reset_mfa(user_name: str, actor: Actor) -> MfaReset:
     """Remove a lost MFA device and hand out a fresh enrollment link."""
     removed, link = wiring.mfa_admin().reset(user_name, actor)
-    return json_response(MfaReset(removed=removed, enrollment=link))
+    return MfaReset(removed=removed, enrollment=link)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.http import json_response, route
+from chalicelib.api.http import route
 from chalicelib.errors import NoReport
 from chalicelib.models.audit import AuditReport
 from chalicelib.models.records import Actor
@@ -14,15 +14,15 @@ audit = Blueprint(__name__)
 
 
 @route(audit, "/admin/audit", "POST", "Audit the account now", returns=AuditReport, access="admin")
-def run_audit(actor: Actor) -> Response:
+def run_audit(actor: Actor) -> AuditReport:
     """Audit the account now; the report is stored and returned."""
-    return json_response(wiring.auditor().run(actor))
+    return wiring.auditor().run(actor)
 
 
 @route(audit, "/admin/audit", "GET", "The latest audit report", returns=AuditReport, access="admin")
-def latest_audit() -> Response:
+def latest_audit() -> AuditReport:
     """The newest stored report."""
     report = wiring.auditor().latest()
     if report is None:
         raise NoReport("No audit has run yet; POST /admin/audit runs one now.")
-    return json_response(report)
+    return report

@@ -10,13 +10,19 @@ from pydantic import BaseModel
 
 from chalicelib import caches, wiring
 from chalicelib.api.http import PATH_PARAMETERS, RouteDoc, json_response, route, route_doc
+from chalicelib.errors import ProductError
 from chalicelib.models import ErrorBody
 
 docs = Blueprint(__name__)
 
+
+def _subclasses(kind: type[ProductError]) -> list[type[ProductError]]:
+    return [kind, *(c for sub in kind.__subclasses__() for c in _subclasses(sub))]
+
+
 # Every route documents every error status (static files included): the shape is the API's one error body.
-_ERRORS = {400, 401, 403, 404, 409, 410, 415, 502, 503}
-# Each path parameter's schema: a route with another one fails here rather than go undocumented.
+# They are the statuses of the product's errors, Chalice's 415 for a body of another type, and the bare 500.
+_ERRORS = {error.status for error in _subclasses(ProductError)} | {415, 500}
 
 
 def _documented(app: Chalice) -> list[tuple[RouteEntry, RouteDoc]]:
@@ -48,7 +54,7 @@ def _operation(entry: RouteEntry, doc: RouteDoc) -> dict[str, Any]:
     else:
         schema = {"type": "object"} if doc.produces == "application/json" else {"type": "string"}
     responses = {str(doc.status): {"description": "Success", "content": {doc.produces: {"schema": schema}}}}
-    for status in sorted(_ERRORS | {500}):
+    for status in sorted(_ERRORS):
         responses[str(status)] = {
             "description": "Error",
             "content": {"application/json": {"schema": _ref(ErrorBody)}},

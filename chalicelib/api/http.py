@@ -27,9 +27,10 @@ from chalicelib.state import Conflict
 log = logging.getLogger(__name__)
 
 JSON = "application/json"
-JSON_HEADERS = {"Content-Type": JSON, "Cache-Control": "no-store"}
+# nosniff: a browser must never read a JSON body (which may echo what a caller sent) as HTML or script.
+JSON_HEADERS = {"Content-Type": JSON, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
-View = Callable[..., Response]
+View = Callable[..., Response | BaseModel]
 # `iam`: signed with SigV4 by a caller of this account; `admin`: and in one of the admin groups.
 Access = Literal["anyone", "iam", "admin"]
 IAM_AUTH = IAMAuthorizer()
@@ -41,11 +42,16 @@ PATH_PARAMETERS = {
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str | list[str]] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str | list[str]] | None = None,
+    *,
+    details: Mapping[str, int] | None = None,
 ) -> Response:
-    """A response in the one error shape of the API."""
+    """A response in the one error shape of the API; `details` are the optional fields of `ErrorDetail`."""
     return Response(
-        body={"error": {"code": code, "message": message}},
+        body={"error": {"code": code, "message": message, **(details or {})}},
         status_code=status,
         headers={**(headers or {}), **JSON_HEADERS},
     )
@@ -68,7 +74,7 @@ def translating_errors(view: Callable[..., Response]) -> Callable[..., Response]
         try:
             return view(*args, **kwargs)
         except ProductError as error:
-            return error_response(error.status, error.code, error.message)
+            return error_response(error.status, error.code, error.message, details=error.details)
         except Conflict:
             # A conditional write lost a race that its service did not expect: still the caller's 409.
             log.warning("unexpected lost race in %s", view.__name__)
@@ -126,8 +132,10 @@ def route(
     The view runs inside `translating_errors`, after the access check: an `iam` or `admin` route sits
     behind API Gateway's IAM authorizer, and the caller is refused before anything about the request is
     looked at. Besides its path parameters, a view may ask for `caller` (the signed caller), `actor` (the
-    acting admin) and `body` (the JSON body, parsed as `body`). Each route has one success response:
-    `status`, with a `returns` body (or, for None, an untyped one of the `produces` type).
+    acting admin), `body` (the JSON body, parsed as `body`) and each of its `query_flags` (a bool, from
+    `?flag=true|false`). Each route has one success response: `status`, with a `returns` body (or, for
+    None, an untyped one of the `produces` type). A view returns its model, which this answers with
+    `status`, or a `Response` of its own (HTML, Slack's replies).
     """
     doc = RouteDoc(summary, returns, status, body, query_flags or {}, produces)
     in_path = [part[1:-1] for part in path.split("/") if part.startswith("{")]
@@ -138,6 +146,7 @@ def route(
     offered |= {"iam": {"caller"}, "admin": {"caller", "actor"}}.get(access, set())
     if body is not None and list(consumes) == [JSON]:
         offered.add("body")
+    offered |= set(doc.query_flags)
 
     def declare(view: View) -> View:
         wants = set(inspect.signature(view).parameters)
@@ -158,7 +167,10 @@ def route(
                     raise InvalidRequest(f"{name} must be {rule}.")
             if "body" in wants and body is not None:
                 given["body"] = parse_body(blueprint.current_request, body)
-            return view(**params, **{name: value for name, value in given.items() if name in wants})
+            for flag in doc.query_flags:
+                given[flag] = query_flag(blueprint.current_request, flag)
+            result = view(**params, **{name: value for name, value in given.items() if name in wants})
+            return result if isinstance(result, Response) else json_response(result, status)
 
         served = translating_errors(checked)
         _DOCUMENTED[served] = doc
@@ -172,6 +184,15 @@ def route(
 def signed_caller(blueprint: Blueprint) -> Caller:
     """The caller API Gateway authenticated, refused unless of this account: each IAM route's first step."""
     return authenticated_caller(blueprint.current_request.context, blueprint.lambda_context)
+
+
+def query_flag(request: Request, name: str) -> bool:
+    """`?name=true` or `?name=false` (any case); absent is false, anything else the one 400."""
+    params: Mapping[str, str] = request.query_params or {}
+    value = str(params.get(name, "false")).lower()
+    if value not in ("true", "false"):
+        raise InvalidRequest(f"{name} must be true or false.")
+    return value == "true"
 
 
 def parse_body[M: BaseModel](request: Request, model: type[M]) -> M:

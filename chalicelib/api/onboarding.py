@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.http import json_response, route
+from chalicelib.api.http import route
 from chalicelib.models import ClaimedCredentials, TokenRequest
 from chalicelib.models.mfa import MfaStart, MfaVerified, VerifyMfaRequest
 
 onboarding = Blueprint(__name__)
+
+
+def _source_ip() -> str | None:
+    """The caller's address as API Gateway saw it (never a header the caller wrote)."""
+    identity = (onboarding.current_request.context or {}).get("identity") or {}
+    return identity.get("sourceIp") or None
 
 
 @route(
@@ -20,15 +26,15 @@ onboarding = Blueprint(__name__)
     body=TokenRequest,
     returns=ClaimedCredentials,
 )
-def claim_credentials(body: TokenRequest) -> Response:
+def claim_credentials(body: TokenRequest) -> ClaimedCredentials:
     """Open the credential bundle, once."""
-    return json_response(wiring.claim_credentials(body.token))
+    return wiring.claim_credentials(body.token, _source_ip())
 
 
 @route(onboarding, "/onboarding/mfa", "POST", "Start MFA enrollment", body=TokenRequest, returns=MfaStart)
-def start_mfa_enrollment(body: TokenRequest) -> Response:
+def start_mfa_enrollment(body: TokenRequest) -> MfaStart:
     """Create the pending virtual MFA device: serial, secret, otpauth URI and QR code."""
-    return json_response(wiring.enrollment().start(body.token))
+    return wiring.enrollment().start(body.token)
 
 
 @route(
@@ -39,6 +45,6 @@ def start_mfa_enrollment(body: TokenRequest) -> Response:
     body=VerifyMfaRequest,
     returns=MfaVerified,
 )
-def verify_mfa_enrollment(body: VerifyMfaRequest) -> Response:
+def verify_mfa_enrollment(body: VerifyMfaRequest) -> MfaVerified:
     """Enable the pending device once two consecutive codes match it."""
-    return json_response(wiring.enrollment().verify(body.token, body.code1, body.code2))
+    return wiring.enrollment().verify(body.token, body.code1, body.code2, source_ip=_source_ip())

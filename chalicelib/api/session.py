@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.http import json_response, route
+from chalicelib.api.http import route
 from chalicelib.models.mfa import MfaSessionProof, SessionReport
 from chalicelib.people.identity import Caller
 
@@ -20,14 +20,14 @@ session = Blueprint(__name__)
     returns=SessionReport,
     access="iam",
 )
-def describe_session(caller: Caller) -> Response:
+def describe_session(caller: Caller) -> SessionReport:
     """Who the caller is, their credential type, MFA devices and what is known of MFA on this session."""
-    return json_response(wiring.session_report(caller))
+    return wiring.session_report(caller)
 
 
 @route(
     session, "/session/mfa", "GET", "Answers only to an MFA session", returns=MfaSessionProof, access="iam"
 )
-def prove_mfa() -> Response:
+def prove_mfa() -> MfaSessionProof:
     """Reachable only with MFA: the API's resource policy denies it otherwise, so answering proves it."""
-    return json_response(MfaSessionProof(multi_factor_auth_present=True))
+    return MfaSessionProof(multi_factor_auth_present=True)

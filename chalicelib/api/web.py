@@ -56,10 +56,16 @@ def _asset(name: str) -> str:
     return (WEB_DIR / name).read_text(encoding="utf-8")
 
 
+# A year of https only for this host (not its subdomains: API Gateway's domain is not ours to pin).
+HSTS = "max-age=31536000"
+
+
 def _serve(name: str) -> Response:
-    return Response(
-        body=_asset(name), status_code=200, headers={**SECURITY_HEADERS, "Content-Type": _TYPES[name]}
-    )
+    headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, "Content-Type": _TYPES[name]}
+    # Over https only (API Gateway says so): browsers ignore it over http, and the local stack is http.
+    if (web.current_request.headers.get("x-forwarded-proto") or "").lower() == "https":
+        headers["Strict-Transport-Security"] = HSTS
+    return Response(body=_asset(name), status_code=200, headers=headers)
 
 
 @route(web, "/", "GET", "The newcomer's page (HTML)", produces="text/html")

@@ -23,7 +23,6 @@ from chalicelib.audit.checks import ALL_CHECKS, run_checks
 from chalicelib.audit.collect import (
     AuthorizationDetails,
     CredentialReport,
-    confirm_mfa,
     fetch_authorization_details,
     fetch_credential_report,
     fetch_password_policy,
@@ -37,11 +36,13 @@ from chalicelib.aws_errors import step_error
 from chalicelib.config import Settings
 from chalicelib.models.audit import AuditReport, AuditSummary, Finding, Severity
 from chalicelib.models.records import Actor
+from chalicelib.onboarding import devices
 from chalicelib.state import StateStore
 from chalicelib.trail import Trail, recorded
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_ssm import SSMClient
 
 log = logging.getLogger(__name__)
@@ -88,13 +89,17 @@ class Auditor:
         stalled_after: timedelta,
         report_deadline: float = 20.0,
         ssm: SSMClient | None = None,
+        kms: KMSClient | None = None,
         secret_parameters: Sequence[str] = (),
+        secrets_key_arn: str | None = None,
         clocks: Clocks = Clocks(),
         sweep: Callable[[], list[str]] | None = None,
     ) -> None:
         self._iam = iam
         self._ssm = ssm
-        self._secret_parameters = tuple(secret_parameters) if ssm is not None else ()
+        self._kms = kms
+        self._secret_parameters = tuple(secret_parameters) if ssm is not None and kms is not None else ()
+        self._secrets_key_arn = secrets_key_arn
         self._store = store
         self._settings = settings
         self._stalled_after = stalled_after
@@ -118,9 +123,9 @@ class Auditor:
             "StateTableLinks": self._store.list_links,
             "StateTableGrants": self._store.list_grants,
         }
-        if self._ssm is not None and self._secret_parameters:
-            ssm = self._ssm
-            jobs["DescribeParameters"] = lambda: fetch_secret_parameters(ssm, self._secret_parameters)
+        if self._ssm is not None and self._kms is not None and self._secret_parameters:
+            ssm, kms = self._ssm, self._kms
+            jobs["DescribeParameters"] = lambda: fetch_secret_parameters(ssm, kms, self._secret_parameters)
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
             futures = {name: pool.submit(job) for name, job in jobs.items()}
         for name, future in futures.items():
@@ -145,7 +150,7 @@ class Auditor:
             and (r.password_enabled or details.users[r.user].path.startswith(managed))
         }
         try:
-            mfa_users |= confirm_mfa(iam, suspects)
+            mfa_users |= devices.with_mfa(iam, suspects)
         except ClientError as error:
             raise step_error("Auditing the account", "ListMFADevices", error) from error
 
@@ -169,6 +174,7 @@ class Auditor:
             secret_parameters=futures["DescribeParameters"].result()
             if "DescribeParameters" in futures
             else (),
+            secrets_key_arn=self._secrets_key_arn,
             grants=tuple(futures["StateTableGrants"].result()),
         )
 

@@ -2,7 +2,7 @@
 
 The sources are the credential report, paginated GetAccountAuthorizationDetails, the unassigned virtual MFA
 devices, the password policy, the account summary and the service's secret parameters. Only users the
-report marks without MFA cost one more call each (`confirm_mfa`).
+report marks without MFA cost one more call each (`devices.with_mfa`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import io
 import json
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -36,6 +35,7 @@ from chalicelib.errors import CredentialReportNotReady
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_ssm import SSMClient
 
     from chalicelib.config import GroupSpec
@@ -197,8 +197,14 @@ def fetch_root_facts(iam: IAMClient) -> RootFacts:
     )
 
 
-def fetch_secret_parameters(ssm: SSMClient, names: Sequence[str]) -> tuple[SecretParameter, ...]:
-    """What SSM says of the service's secret parameters (type and key, never the value)."""
+def fetch_secret_parameters(
+    ssm: SSMClient, kms: KMSClient, names: Sequence[str]
+) -> tuple[SecretParameter, ...]:
+    """What SSM says of the service's secret parameters (type and key, never the value).
+
+    DescribeParameters names the key as it was given (`alias/aws/ssm`, a key id, an ARN, another
+    alias): each is resolved to its key ARN by KMS, so the check compares keys, not spellings.
+    """
     if not names:
         return ()
     found: list[SecretParameter] = []
@@ -206,26 +212,21 @@ def fetch_secret_parameters(ssm: SSMClient, names: Sequence[str]) -> tuple[Secre
     for page in paginator.paginate(
         ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": list(names)}]
     ):
-        found += [SecretParameter(p["Name"], p.get("Type", ""), p.get("KeyId")) for p in page["Parameters"]]
+        for p in page["Parameters"]:
+            key_id = p.get("KeyId")
+            found.append(SecretParameter(p["Name"], p.get("Type", ""), key_id, _key_arn(kms, key_id)))
     return tuple(sorted(found, key=lambda p: p.name))
 
 
-def has_mfa_device(iam: IAMClient, user_name: str) -> bool:
-    """Whether the user has any MFA device now (virtual, hardware or passkey); a deleted user has none."""
+def _key_arn(kms: KMSClient, key_id: str | None) -> str | None:
+    if not key_id:
+        return None
     try:
-        return bool(iam.list_mfa_devices(UserName=user_name)["MFADevices"])
+        return kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
     except ClientError as error:
-        if error_code(error) == "NoSuchEntity":
-            return False
+        if error_code(error) in ("NotFoundException", "AccessDeniedException"):
+            return None  # not a key the stack's could be: the check reports it
         raise
-
-
-def confirm_mfa(iam: IAMClient, suspects: Iterable[str]) -> set[str]:
-    """Those of `suspects` with an MFA device now, asked in parallel (the credential report may be stale)."""
-    names = sorted(suspects)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(pool.map(lambda name: has_mfa_device(iam, name), names))
-    return {name for name, has in zip(names, answers, strict=True) if has}
 
 
 def read_expected_policies(groups: Mapping[str, GroupSpec]) -> dict[str, Any]:

@@ -85,6 +85,8 @@ class SecretParameter:
     name: str
     type: str
     key_id: str | None
+    # The ARN of the key `key_id` names (an alias, id or ARN), resolved by KMS; None if it resolves to none.
+    key_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class AccountSnapshot:
     links: Mapping[str, LinkRecord] = field(default_factory=dict)
     credential_report_generated_at: datetime | None = None
     secret_parameters: tuple[SecretParameter, ...] = ()
+    # The stack's own key for the Slack secrets (SLACK_SECRETS_KEY_ARN), the only one that should hold them.
+    secrets_key_arn: str | None = None
     grants: tuple[GrantRecord, ...] = ()
 
     def record_of(self, user_name: str) -> UserRecord | None:

@@ -158,13 +158,23 @@ class EnrollmentGrant(Body):
     expires_at: datetime
 
 
-class ClaimedCredentials(Body):
+class AccountFacts(Body):
+    """What the newcomer's page needs to know of the account: where to sign in, and the terminal's profile.
+
+    Data, not prose: the page words its steps itself, in the reader's language.
+    """
+
+    console_url: str = Field(description="`https://<account alias or id>.signin.aws.amazon.com/console`")
+    account_id: str
+    account_alias: str | None = Field(description="The account alias, if the account has one")
+    region: str = Field(description="The region this service runs in: the terminal profile's default")
+
+
+class ClaimedCredentials(AccountFacts):
     """`POST /onboarding/credentials` → the one-time credential bundle."""
 
     user_name: str
     password: str
-    console_url: str
-    account_id: str
     enrollment: EnrollmentGrant | None
 
 
@@ -173,6 +183,9 @@ class ErrorDetail(Body):
 
     code: str
     message: str
+    tries_left: int | None = Field(
+        default=None, description="`invalid_mfa_codes`: wrong pairs of codes left before the link is spent"
+    )
 
 
 class ErrorBody(Body):

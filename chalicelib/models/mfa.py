@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from chalicelib.models import Body, Link, Request, Token
+from chalicelib.models import AccountFacts, Body, Link, Request, Token
 
 # Any string is accepted here so that a malformed code is answered by the service's own check, with the
 # message of the enrollment page; the length cap only keeps absurd bodies out.
@@ -22,13 +22,14 @@ Code = Annotated[
 ]
 
 
-class MfaStart(Body):
-    """`POST /onboarding/mfa`: the pending device and how to add it to an authenticator app."""
+class MfaStart(AccountFacts):
+    """`POST /onboarding/mfa`: the pending device, how to add it to an authenticator app, and the account."""
 
     serial_number: str
     secret: str = Field(description="The Base32 seed, for typing into an app by hand")
     otpauth_uri: str = Field(description="Key URI (issuer `Amazon Web Services`, label `<user>@<account>`)")
     qr_svg: str = Field(description="`otpauth_uri` as an inline SVG QR code")
+    qr_data_uri: str = Field(description="The same QR code as a `data:image/svg+xml` URI, for an `<img>`")
 
 
 class VerifyMfaRequest(Request):

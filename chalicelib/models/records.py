@@ -24,6 +24,11 @@ class Actor:
     channel: str
 
 
+def newcomer(user_name: str, source_ip: str | None) -> str:
+    """How the trail names a newcomer acting on their own link: the user, and the address it came from."""
+    return f"{user_name} (newcomer from {source_ip})" if source_ip else user_name
+
+
 @dataclass(frozen=True)
 class UserRecord:
     """What the service remembers of a managed user beyond IAM.

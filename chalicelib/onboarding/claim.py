@@ -3,42 +3,49 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from chalicelib import account
-from chalicelib.aws_errors import error_code
-from chalicelib.config import Settings
-from chalicelib.errors import LinkExpired
+from chalicelib.errors import LinkAlreadyOpened, LinkExpired
 from chalicelib.models import ClaimedCredentials, EnrollmentGrant, OnboardingState
-from chalicelib.models.records import LinkKind
+from chalicelib.models.records import LinkKind, LinkRecord, TrailEntry, newcomer
 from chalicelib.onboarding import devices, links, sealing
-from chalicelib.state import Conflict, StateStore
+from chalicelib.service import Service
+from chalicelib.state import Conflict
 
 # How often a claim looks again after its write lost a race that left the link alive.
 ATTEMPTS = 3
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-    from mypy_boto3_iam import IAMClient
 
 
-def claim_bundle(
-    token: str, *, iam: IAMClient, store: StateStore, settings: Settings, now: datetime | None = None
-) -> ClaimedCredentials:
-    """Open a credential bundle exactly once, and hand over an enrollment token when MFA is missing.
+class Claim(Service):
+    """The newcomer opens their credential link."""
 
-    Everything the answer needs is read first; the link is claimed last, in the one transaction that
-    also writes the new enrollment and the state. So a claim that fails on the way (a throttled IAM call,
-    a failed write) changes nothing and the same token works again, and only the claim whose transaction
-    wins shows the password. A used, expired or unknown token gets the same `LinkExpired`.
-    """
-    now = now or datetime.now(UTC)
-    link_id = sealing.token_id(token)
-    for _ in range(ATTEMPTS):
-        link = store.get_link(link_id)
+    def claim(self, token: str, source_ip: str | None = None) -> ClaimedCredentials:
+        """Open a credential bundle exactly once, and hand over an enrollment token when MFA is missing.
+
+        Everything the answer needs is read first; the link is claimed last, in the one transaction that
+        also writes the new enrollment and the state. So a claim that fails on the way (a throttled IAM
+        call, a failed write) changes nothing and the same token works again, and only the claim whose
+        transaction wins shows the password. An expired, unknown or replaced token gets the same
+        `LinkExpired`; only the holder of a claimed, unexpired link hears that they opened it already.
+        The claim is trailed with `source_ip`, where API Gateway saw it come from.
+        """
+        for _ in range(ATTEMPTS):
+            claimed = self._try(token, self._clock(), source_ip)
+            if claimed is not None:
+                return claimed
+        raise LinkExpired()
+
+    def _try(self, token: str, now: datetime, source_ip: str | None) -> ClaimedCredentials | None:
+        """One look and one claim; None when the claim's write lost a race (the next look says which)."""
+        iam, store = self._iam, self._store
+        link = store.get_link(sealing.token_id(token))
+        if link is not None and _opened(link, now):
+            raise LinkAlreadyOpened(_OPENED)
         if (
             link is None
             or link.kind != LinkKind.CREDENTIALS
@@ -52,29 +59,24 @@ def claim_bundle(
 
         with ThreadPoolExecutor(max_workers=3) as pool:
             f_record = pool.submit(store.get_user, link.user_name)
-            f_mfa = pool.submit(iam.list_mfa_devices, UserName=link.user_name)
+            f_mfa = pool.submit(devices.mfa_devices_of, iam, link.user_name)
             f_alias = pool.submit(account.account_alias, iam)
         record = f_record.result()
         # Killed by an admin (reissue, MFA link, reset), offboarded, or issued to an earlier user of the name.
         if record is None or not links.is_live(link, record, now):
             raise LinkExpired()
-        try:
-            mfa = f_mfa.result()["MFADevices"]
-        except ClientError as error:
-            if error_code(error) == "NoSuchEntity":  # offboarded meanwhile
-                raise LinkExpired() from error
-            raise
-        account_id = account.account_id_from_arn(record.arn)
-        console_url = account.console_url(account_id, f_alias.result())
+        facts = account.facts(
+            account.account_id_from_arn(record.arn), f_alias.result(), self._settings.region
+        )
 
         grant = None
         replaced = None
         writes: list[TransactWriteItemTypeDef] = [store.claim_update(link.link_id, LinkKind.CREDENTIALS, now)]
         changes: dict[str, str | None] = {"state": OnboardingState.CREDENTIALS_VIEWED}
-        if not mfa:
+        if not f_mfa.result():
             replaced = links.enrollment_of(store, record)
             enrollment = links.issue(
-                LinkKind.ENROLLMENT, record.user_name, settings, now, user_id=record.user_id
+                LinkKind.ENROLLMENT, record.user_name, self._settings, now, user_id=record.user_id
             )
             writes.append(store.link_put(enrollment.record))
             if record.enrollment_id:
@@ -83,17 +85,32 @@ def claim_bundle(
             changes["enrollment_id"] = enrollment.link_id
         # Conditional on the record still pointing at this link: an admin who killed it meanwhile wins.
         writes.append(store.user_update(record, pointing_at={"bundle_id": link.link_id}, **changes))
+        # Trailed with where it came from: a leaked link's claim can be timed and told apart.
+        actor = newcomer(record.user_name, source_ip)
+        writes.append(
+            store.trail_put(TrailEntry(actor, "claim_credentials", record.user_name, "onboarding", "ok", now))
+        )
         try:
             store.transact(writes)
         except Conflict:
-            continue  # another claim won, or an admin killed the link: the next look says which
+            return None  # another claim won, or an admin killed the link
         # Only now is the older enrollment dead for sure: its pending device may go.
-        devices.delete_pending_device(iam, links.pending_serial(replaced))
+        devices.delete_device(iam, links.pending_serial(replaced))
         return ClaimedCredentials(
-            user_name=record.user_name,
-            password=password,
-            console_url=console_url,
-            account_id=account_id,
-            enrollment=grant,
+            **facts.model_dump(), user_name=record.user_name, password=password, enrollment=grant
         )
-    raise LinkExpired()
+
+
+_OPENED = (
+    "You opened this link already, so it cannot show your first password again. To set up MFA, ask your "
+    "admin for an MFA link; if you did not save the password, ask for a new credential link."
+)
+
+
+def _opened(link: LinkRecord, now: datetime) -> bool:
+    """A credential link its holder claimed already, and which has not expired (then it is only expired)."""
+    return (
+        link.kind == LinkKind.CREDENTIALS
+        and link.claimed_at is not None
+        and link.expires_at > now.timestamp()
+    )

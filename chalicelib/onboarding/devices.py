@@ -1,16 +1,19 @@
-"""The virtual MFA devices enrollment makes: finding ours, deleting a pending one, and IAM's refusals."""
+"""MFA devices: naming and finding ours, who has one, the steps that remove them, and IAM's refusals."""
 
 from __future__ import annotations
 
 import logging
 import re
 import secrets
+from collections.abc import Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws_errors import error_code, retry_eventual, step_error
-from chalicelib.errors import MfaDeviceLimit, ProductError
+from chalicelib.aws_errors import Step, error_code, retry_eventual, step_error
+from chalicelib.errors import EnrollmentConflict, MfaDeviceLimit, ProductError
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -57,39 +60,91 @@ def unassigned_devices_of(iam: IAMClient, user_name: str) -> list[str]:
 
 def assigned_to(iam: IAMClient, user_name: str, serial: str) -> bool:
     """Whether `serial` is one of `user_name`'s MFA devices."""
-    return any(d["SerialNumber"] == serial for d in iam.list_mfa_devices(UserName=user_name)["MFADevices"])
+    return serial in mfa_devices_of(iam, user_name)
 
 
-def delete_pending_device(iam: IAMClient, serial: str | None) -> None:
-    """Delete the unassigned device a dead enrollment was waiting to enable, so that none is left orphaned.
+def mfa_devices_of(iam: IAMClient, user_name: str) -> list[str]:
+    """The serials of every MFA device the user has now (virtual, hardware, passkey); a deleted user: none.
 
-    Best effort: a device left behind is reported by the daily audit, and the caller's answer must not
-    depend on it. A device enabled meanwhile is not deleted (IAM refuses while it is assigned).
+    Hardware TOTP tokens and FIDO security keys appear only here: IAM has no account-wide listing of them.
     """
-    if serial:
-        try:
-            retry_eventual(iam.delete_virtual_mfa_device, SerialNumber=serial)
-        except ClientError as error:
-            if error_code(error) != "NoSuchEntity":
-                log.warning("could not delete pending MFA device %s (%s)", serial, error_code(error))
-        except Exception as error:
-            log.warning("could not delete pending MFA device %s (%s)", serial, type(error).__name__)
+    try:
+        return [str(d["SerialNumber"]) for d in iam.list_mfa_devices(UserName=user_name)["MFADevices"]]
+    except ClientError as error:
+        if error_code(error) == "NoSuchEntity":  # offboarded while we looked
+            return []
+        raise
 
 
-def replace_pending_device(iam: IAMClient, serial: str) -> bool:
-    """Delete the pending device a restarted enrollment replaces; an error stops the restart.
+def with_mfa(iam: IAMClient, names: Iterable[str]) -> set[str]:
+    """Those of `names` with an MFA device now, asked in parallel."""
+    names = sorted(names)
+    if not names:
+        return set()
+    with ThreadPoolExecutor(max_workers=min(len(names), 8)) as pool:
+        answers = list(pool.map(lambda name: bool(mfa_devices_of(iam, name)), names))
+    return {name for name, has in zip(names, answers, strict=True) if has}
 
-    False when IAM refuses because the device is assigned: a verify enabled it, and its answer was lost.
+
+def is_virtual(serial: str) -> bool:
+    """Whether a serial names a virtual device (`arn:...:mfa/name`): it can be deleted, a hardware one not."""
+    return ":mfa/" in serial
+
+
+def removal_steps(
+    iam: IAMClient, user_name: str, serials: Iterable[str], *, unassigned: Collection[str] = ()
+) -> list[Step]:
+    """The IAM steps that take MFA devices from a user: deactivate each assigned one, delete it if virtual.
+
+    IAM deletes a virtual device only once it is deactivated; a hardware one can only be deactivated.
+    Devices in `unassigned` (left by a run that stopped between the two) are deleted only.
     """
+    steps: list[Step] = []
+    for serial in serials:
+        if serial not in unassigned:
+            steps.append(
+                (
+                    f"DeactivateMFADevice({serial})",
+                    partial(iam.deactivate_mfa_device, UserName=user_name, SerialNumber=serial),
+                )
+            )
+        if is_virtual(serial):
+            steps.append(
+                (
+                    f"DeleteVirtualMFADevice({serial})",
+                    partial(iam.delete_virtual_mfa_device, SerialNumber=serial),
+                )
+            )
+    return steps
+
+
+def delete_device(iam: IAMClient, serial: str | None, *, best_effort: bool = True) -> bool:
+    """Delete an unassigned virtual device; False when IAM refuses because it is assigned (enabled).
+
+    A device already gone counts as deleted. `best_effort` (a pending device a dead enrollment left,
+    which the daily audit would report) logs any other error and answers False; otherwise it stops the
+    caller as the product error for it.
+    """
+    if not serial:
+        return True
     try:
         retry_eventual(iam.delete_virtual_mfa_device, SerialNumber=serial)
     except ClientError as error:
-        if error_code(error) == "DeleteConflict":
-            return False
-        if error_code(error) != "NoSuchEntity":
+        code = error_code(error)
+        if code == "NoSuchEntity":
+            return True
+        if code != "DeleteConflict" and not best_effort:
             raise mfa_step_error(
-                "Replacing the pending MFA device", "DeleteVirtualMFADevice", error, "Try again."
+                "Deleting the pending MFA device", "DeleteVirtualMFADevice", error, "Try again."
             ) from error
+        if best_effort:
+            log.warning("could not delete pending MFA device %s (%s)", serial, code)
+        return False
+    except Exception as error:
+        if not best_effort:
+            raise
+        log.warning("could not delete pending MFA device %s (%s)", serial, type(error).__name__)
+        return False
     return True
 
 
@@ -101,4 +156,32 @@ def disable_quietly(iam: IAMClient, user_name: str, serial: str) -> None:
         if error_code(error) != "NoSuchEntity":
             log.error("could not deactivate MFA device %s of a dead enrollment", serial)
             return
-    delete_pending_device(iam, serial)
+    delete_device(iam, serial)
+
+
+def new_device(iam: IAMClient, user_name: str, user_arn: str) -> tuple[str, str]:
+    """A new unassigned virtual device of the user's, and its seed as text."""
+    from chalicelib.onboarding import totp
+
+    for _ in range(2):
+        # Device names are free since Nov 2022; a random suffix keeps a restart from meeting the
+        # previous device's name, and the force-MFA policy allows `mfa/*`.
+        name = device_name(user_name)
+        try:
+            device = retry_eventual(iam.create_virtual_mfa_device, VirtualMFADeviceName=name, Path="/")
+        except ClientError as error:
+            if error_code(error) == "EntityAlreadyExists":
+                # Our own create, retried by botocore after a fault once it had taken effect: its seed
+                # is lost with the answer, so that device goes and another is made.
+                delete_device(iam, serial_of(user_arn, name))
+                continue
+            raise mfa_step_error(
+                "Starting MFA enrollment", "CreateVirtualMFADevice", error, "Nothing changed; start again."
+            ) from error
+        serial = device["VirtualMFADevice"]["SerialNumber"]
+        try:
+            return serial, totp.seed_text(device["VirtualMFADevice"]["Base32StringSeed"])
+        except ValueError:
+            delete_device(iam, serial)
+            raise
+    raise EnrollmentConflict("A device of that name exists already; start again.")

@@ -21,10 +21,11 @@ from chalicelib.errors import (
     LinkExpired,
     MfaAlreadyEnabled,
     ProductError,
+    TooManyWrongCodes,
 )
 from chalicelib.models import OnboardingState
 from chalicelib.models.mfa import MfaStart, MfaVerified
-from chalicelib.models.records import LinkKind, LinkRecord, TrailEntry, UserRecord
+from chalicelib.models.records import LinkKind, LinkRecord, TrailEntry, UserRecord, newcomer
 from chalicelib.onboarding import devices, links, sealing, totp
 from chalicelib.onboarding.links import pending_serial
 from chalicelib.service import Service
@@ -42,7 +43,11 @@ class Enrollment(Service):
             f_record = pool.submit(self._store.get_user, link.user_name)
             f_alias = pool.submit(account.account_alias, self._iam)
             # A restart replaces the pending device: deleting it first leaves no orphan behind.
-            f_old = pool.submit(devices.replace_pending_device, self._iam, previous) if previous else None
+            f_old = (
+                pool.submit(devices.delete_device, self._iam, previous, best_effort=False)
+                if previous
+                else None
+            )
         record = f_record.result()
         if record is None or not links.is_live(link, record, self._clock()):
             raise LinkExpired()  # killed by an admin, or offboarded, since the link was issued
@@ -51,7 +56,7 @@ class Enrollment(Service):
             self._spend(link, record)
             raise MfaAlreadyEnabled(_ENABLED)
 
-        serial, secret = self._new_device(record)
+        serial, secret = devices.new_device(self._iam, record.user_name, record.arn)
         try:
             self._store.transact(
                 [
@@ -67,7 +72,7 @@ class Enrollment(Service):
                 ]
             )
         except Conflict as error:
-            devices.delete_pending_device(self._iam, serial)
+            devices.delete_device(self._iam, serial)
             now_link = self._store.get_link(link.link_id)
             if now_link is not None and links.is_live(
                 now_link, self._store.get_user(link.user_name), self._clock()
@@ -78,46 +83,26 @@ class Enrollment(Service):
                 ) from error
             raise LinkExpired() from error
         except ClientError as error:
-            devices.delete_pending_device(self._iam, serial)
+            devices.delete_device(self._iam, serial)
             raise devices.mfa_step_error(
                 "Starting MFA enrollment", "StateWrite", error, "Nothing changed; start again."
             ) from error
 
-        holder = f"{record.user_name}@{f_alias.result() or account.account_id_from_arn(record.arn)}"
-        uri = totp.provisioning_uri(secret, holder)
-        return MfaStart(serial_number=serial, secret=secret, otpauth_uri=uri, qr_svg=totp.qr_svg(uri))
+        facts = account.facts(
+            account.account_id_from_arn(record.arn), f_alias.result(), self._settings.region
+        )
+        uri = totp.provisioning_uri(secret, f"{record.user_name}@{facts.account_alias or facts.account_id}")
+        svg, data_uri = totp.qr_codes(uri)
+        return MfaStart(
+            **facts.model_dump(),
+            serial_number=serial,
+            secret=secret,
+            otpauth_uri=uri,
+            qr_svg=svg,
+            qr_data_uri=data_uri,
+        )
 
-    def _new_device(self, record: UserRecord) -> tuple[str, str]:
-        """A new unassigned virtual device of the user's, and its seed as text."""
-        for _ in range(2):
-            # Device names are free since Nov 2022; a random suffix keeps a restart from meeting the
-            # previous device's name, and the force-MFA policy allows `mfa/*`.
-            name = devices.device_name(record.user_name)
-            try:
-                device = retry_eventual(
-                    self._iam.create_virtual_mfa_device, VirtualMFADeviceName=name, Path="/"
-                )
-            except ClientError as error:
-                if error_code(error) == "EntityAlreadyExists":
-                    # Our own create, retried by botocore after a fault once it had taken effect: its seed
-                    # is lost with the answer, so that device goes and another is made.
-                    devices.delete_pending_device(self._iam, devices.serial_of(record.arn, name))
-                    continue
-                raise devices.mfa_step_error(
-                    "Starting MFA enrollment",
-                    "CreateVirtualMFADevice",
-                    error,
-                    "Nothing changed; start again.",
-                ) from error
-            serial = device["VirtualMFADevice"]["SerialNumber"]
-            try:
-                return serial, totp.seed_text(device["VirtualMFADevice"]["Base32StringSeed"])
-            except ValueError:
-                devices.delete_pending_device(self._iam, serial)
-                raise
-        raise EnrollmentConflict("A device of that name exists already; start again.")
-
-    def verify(self, token: str, code1: str, code2: str) -> MfaVerified:
+    def verify(self, token: str, code1: str, code2: str, *, source_ip: str | None = None) -> MfaVerified:
         """Check two consecutive codes against the pending seed, then enable the device in IAM."""
         if not (totp.CODE.fullmatch(code1) and totp.CODE.fullmatch(code2)):
             # Not a try: a typo in the form must not cost one of the five.
@@ -137,7 +122,7 @@ class Enrollment(Service):
             raise self._failed_try(link)
         self._enable(link, serial, code1, code2)
         try:
-            self._spend(link, record)
+            self._spend(link, record, source_ip)
         except Conflict as error:
             # The link died while the codes were checked (an admin reissued, reset, sent a new link or
             # offboarded): the device it enabled must not outlive it.
@@ -190,7 +175,7 @@ class Enrollment(Service):
             "Enabling the MFA device", "StateWrite", error, "Nothing changed; try the next two codes."
         )
 
-    def _spend(self, link: LinkRecord, record: UserRecord) -> None:
+    def _spend(self, link: LinkRecord, record: UserRecord, source_ip: str | None = None) -> None:
         self._store.transact(
             [
                 # Deleting the link spends it and destroys the sealed seed in one write; only a live
@@ -202,10 +187,16 @@ class Enrollment(Service):
                     state=OnboardingState.MFA_ENROLLED,
                     enrollment_id=None,
                 ),
-                # The newcomer acts on their own link: they are the actor, the channel is the page.
+                # The newcomer acts on their own link: they are the actor (from where: a leaked link's use
+                # can be told apart), the channel is the page.
                 self._store.trail_put(
                     TrailEntry(
-                        link.user_name, "enroll_mfa", link.user_name, "onboarding", "ok", self._clock()
+                        newcomer(link.user_name, source_ip),
+                        "enroll_mfa",
+                        link.user_name,
+                        "onboarding",
+                        "ok",
+                        self._clock(),
                     )
                 ),
             ]
@@ -245,20 +236,21 @@ class Enrollment(Service):
         attempts = current.attempts + 1
         if attempts >= links.MAX_ATTEMPTS:
             self._discard(current)
-            return LinkExpired(
+            return TooManyWrongCodes(
                 "Too many wrong codes: this enrollment is spent. Ask your admin for a new enrollment link."
             )
         left = links.MAX_ATTEMPTS - attempts
         return InvalidMfaCodes(
             "Those codes do not match the device. Enter the code your app shows, wait until it changes, "
             f"then enter the new one; check that your phone sets its clock automatically. {left} "
-            f"{'try' if left == 1 else 'tries'} left."
+            f"{'try' if left == 1 else 'tries'} left.",
+            tries_left=left,
         )
 
     def _discard(self, link: LinkRecord) -> None:
         """Destroy a dead enrollment: the link (with its sealed seed) first, then its pending device."""
         self._store.transact([self._store.link_delete(link.link_id)])
-        devices.delete_pending_device(self._iam, pending_serial(link))
+        devices.delete_device(self._iam, pending_serial(link))
 
 
 _ENABLED = "Your MFA device is enabled already. Sign out, then sign in with your password and a code."

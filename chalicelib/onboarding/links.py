@@ -15,16 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings
-from chalicelib.models import Link
-from chalicelib.models.records import LinkKind, LinkRecord, UserRecord
-from chalicelib.onboarding import sealing
+from chalicelib.models import Link, OnboardingState
+from chalicelib.models.records import LinkKind, LinkRecord, UserRecord, rfc3339
+from chalicelib.onboarding import devices, sealing
 from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+    from mypy_boto3_iam import IAMClient
 
 # The page of each kind of link; the token goes in the fragment, which browsers never send.
 _PAGE = {LinkKind.CREDENTIALS: "onboard", LinkKind.ENROLLMENT: "enroll"}
@@ -80,6 +81,60 @@ def issue(
     return Issued(token, record, expires)
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """A new link that replaces every live link of a user: the link, the writes that make it so (commit
+    them in one transaction, conditional on the record as read), and what to clean up once they are in."""
+
+    issued: Issued
+    writes: list[TransactWriteItemTypeDef]
+    replaced_device: str | None
+
+    def after_commit(self, iam: IAMClient) -> None:
+        """Only now is the older enrollment dead for sure: delete the device it was waiting to enable."""
+        devices.delete_device(iam, self.replaced_device)
+
+
+def replace(
+    store: StateStore,
+    record: UserRecord | None,
+    user: dict[str, Any],
+    kind: LinkKind,
+    *,
+    settings: Settings,
+    now: datetime,
+    state: OnboardingState | None,
+    enrollment: LinkRecord | None,
+    secret: str | None = None,
+) -> Replacement:
+    """A new link of `kind` for the IAM `user` that kills both of their older links (an admin's act).
+
+    The record points at the new link and at nothing of the other kind; a managed user without a record
+    (made by hand under the path, or from before this service kept records) gets one, in `state` or
+    invited. `enrollment` is the older enrollment link as the caller read it (`enrollment_of`).
+    """
+    user_id = record.user_id if record else user.get("UserId")
+    new = issue(kind, user["UserName"], settings, now, user_id=user_id, secret=secret)
+    pointers: dict[str, str | None] = {"bundle_id": None, "enrollment_id": None, POINTER[kind]: new.link_id}
+    if record is None:
+        pointed = store.new_user_put(
+            UserRecord(
+                user["UserName"],
+                user["Arn"],
+                rfc3339(user["CreateDate"]),
+                state or OnboardingState.INVITED,
+                bundle_id=pointers["bundle_id"],
+                enrollment_id=pointers["enrollment_id"],
+                user_id=user.get("UserId"),
+            )
+        )
+    else:
+        changes: dict[str, str | None] = {**({"state": state} if state else {}), **pointers}
+        pointed = store.user_update(record, pointing_at=None, **changes)
+    writes = [store.link_put(new.record), *older_links_killed(store, record), pointed]
+    return Replacement(new, writes, pending_serial(enrollment))
+
+
 def usable(link: LinkRecord, now: datetime) -> bool:
     """Whether the link itself can still be used: unexpired, unclaimed, with tries left."""
     return (
@@ -102,8 +157,8 @@ def is_live(link: LinkRecord, record: UserRecord | None, now: datetime) -> bool:
 def older_links_killed(store: StateStore, record: UserRecord | None) -> list[TransactWriteItemTypeDef]:
     """The deletes of every link `record` points at, credential and enrollment.
 
-    Reissue, MFA reset, a new enrollment link and offboarding each commit these with the write that moves
-    or removes the pointers, conditional on the record they read.
+    `replace` and offboarding commit these with the write that moves or removes the pointers,
+    conditional on the record they read.
     """
     if record is None:
         return []

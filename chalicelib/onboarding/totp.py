@@ -53,8 +53,9 @@ def provisioning_uri(secret: str, holder: str) -> str:
     return _totp(secret).provisioning_uri(name=holder, issuer_name=ISSUER)
 
 
-def qr_svg(uri: str) -> str:
-    """`uri` as an inline SVG QR code."""
+def qr_codes(uri: str) -> tuple[str, str]:
+    """`uri` as an SVG QR code: inline markup, and a `data:` URI for an `<img>` (where it runs no script)."""
     import segno  # only enrollment draws QR codes: keep it off every other cold start
 
-    return str(segno.make(uri, error="m").svg_inline(scale=4))
+    qr = segno.make(uri, error="m")
+    return str(qr.svg_inline(scale=4)), str(qr.svg_data_uri(scale=4))

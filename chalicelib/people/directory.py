@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from chalicelib.aws_errors import error_code
 from chalicelib.errors import UserNotFound
 from chalicelib.models import UserDetail, UserSummary
+from chalicelib.onboarding import devices
 from chalicelib.people.managed import effective_state, find_managed_user
 from chalicelib.service import Service
 
@@ -41,8 +42,10 @@ class Directory(Service):
             f_records = pool.submit(self._store.list_users)
         records = {r.user_name: r for r in f_records.result()}
         member_of, listed = f_groups.result(), f_users.result()
-        mfa = f_mfa.result() | self._other_mfa(
-            [u["UserName"] for u in listed if u["UserName"] not in f_mfa.result()]
+        # Hardware tokens and passkeys show only in each user's own ListMFADevices: only users without an
+        # assigned virtual device are asked, so enrolled newcomers cost nothing extra.
+        mfa = f_mfa.result() | devices.with_mfa(
+            self._iam, [u["UserName"] for u in listed if u["UserName"] not in f_mfa.result()]
         )
         rows = []
         for u in sorted(listed, key=lambda u: u["UserName"].lower()):
@@ -61,28 +64,6 @@ class Directory(Service):
                 )
             )
         return rows
-
-    def _other_mfa(self, names: list[str]) -> set[str]:
-        """Which of `names` have an MFA device that ListVirtualMFADevices does not show.
-
-        Hardware TOTP tokens and FIDO security keys (passkeys) appear only in a user's own
-        ListMFADevices; IAM has no account-wide listing of them (GetAccountAuthorizationDetails leaves
-        MFA out, and the credential report's `mfa_active` can be four hours old). Only users without an
-        assigned virtual device are asked, so enrolled newcomers cost nothing extra.
-        """
-        if not names:
-            return set()
-
-        def has_mfa(name: str) -> bool:
-            try:
-                return bool(self._iam.list_mfa_devices(UserName=name)["MFADevices"])
-            except ClientError as error:
-                if error_code(error) == "NoSuchEntity":  # offboarded while the list was read
-                    return False
-                raise
-
-        with ThreadPoolExecutor(max_workers=min(len(names), 8)) as pool:
-            return {name for name, has in zip(names, pool.map(has_mfa, names), strict=True) if has}
 
     def describe_user(self, user_name: str) -> UserDetail:
         """One managed user: groups, state, MFA devices, last password use."""

@@ -10,11 +10,10 @@ from chalicelib.aws_errors import error_code
 from chalicelib.config import Settings
 from chalicelib.errors import UserNotFound, UserOutsideManagedPath
 from chalicelib.models import OnboardingState
-from chalicelib.models.records import UserRecord, rfc3339
+from chalicelib.models.records import UserRecord
 from chalicelib.state import StateStore
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
     from mypy_boto3_iam import IAMClient
 
 
@@ -47,32 +46,3 @@ def find_managed_user(
             f"{settings.user_path}"
         )
     return record, dict(user)
-
-
-def record_writes(
-    store: StateStore,
-    record: UserRecord | None,
-    user: dict[str, Any],
-    state: OnboardingState | None,
-    **link_ids: str | None,
-) -> TransactWriteItemTypeDef:
-    """The write that points the user's record at new links (None clears one) and sets `state`,
-    conditional on the record as it was read (`Conflict` when anyone wrote it since).
-
-    A managed user without a record (made by hand under the path, or from before this service kept
-    records) gets one, in `state` or invited.
-    """
-    if record is None:
-        return store.new_user_put(
-            UserRecord(
-                user["UserName"],
-                user["Arn"],
-                rfc3339(user["CreateDate"]),
-                state or OnboardingState.INVITED,
-                bundle_id=link_ids.get("bundle_id"),
-                enrollment_id=link_ids.get("enrollment_id"),
-                user_id=user.get("UserId"),
-            )
-        )
-    changes: dict[str, str | None] = {**({"state": state} if state else {}), **link_ids}
-    return store.user_update(record, pointing_at=None, **changes)

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws_errors import error_code, retry_eventual, step_error
+from chalicelib.aws_errors import run_steps, step_error
 from chalicelib.errors import MfaAlreadyEnabled
 from chalicelib.models import Link, OnboardingState
-from chalicelib.models.records import Actor, LinkKind, UserRecord
+from chalicelib.models.records import Actor, LinkKind, LinkRecord, UserRecord
 from chalicelib.onboarding import devices, links
 from chalicelib.people.exclusive import UserLock, changing, rerun_on_conflict
-from chalicelib.people.managed import find_managed_user, record_writes
+from chalicelib.people.managed import find_managed_user
 from chalicelib.service import Service
 from chalicelib.trail import recorded
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+    pass
+
+
+_AGAIN = "Run it again: it carries on where it stopped."
 
 
 class MfaAdmin(Service):
@@ -36,18 +37,17 @@ class MfaAdmin(Service):
         record, user = find_managed_user(self._iam, self._store, self._settings, user_name)
         name = user["UserName"]
         with ThreadPoolExecutor(max_workers=2) as pool:
-            f_devices = pool.submit(self._iam.list_mfa_devices, UserName=name)
+            f_devices = pool.submit(devices.mfa_devices_of, self._iam, name)
             f_previous = pool.submit(links.enrollment_of, self._store, record)
-        if f_devices.result()["MFADevices"]:
+        if f_devices.result():
             raise MfaAlreadyEnabled(
                 f"{name} has an MFA device already; if it is lost, reset it (DELETE /admin/users/{name}/mfa)."
             )
         state = None if record else OnboardingState.INVITED
-        previous = f_previous.result()
-        link, writes = self._new_link(record, user, state)
-        lock.commit([*writes, self.trail.ok(actor, "issue_enrollment", name)])
-        devices.delete_pending_device(self._iam, links.pending_serial(previous))
-        return link
+        replacement = self._new_link(record, user, state, f_previous.result())
+        lock.commit([*replacement.writes, self.trail.ok(actor, "issue_enrollment", name)])
+        replacement.after_commit(self._iam)
+        return replacement.issued.link(self._settings)
 
     @recorded("reset_mfa")
     def reset(self, user_name: str, actor: Actor) -> tuple[list[str], Link]:
@@ -59,71 +59,48 @@ class MfaAdmin(Service):
         record, user = find_managed_user(self._iam, self._store, self._settings, user_name)
         name = user["UserName"]
         with ThreadPoolExecutor(max_workers=3) as pool:
-            f_assigned = pool.submit(self._iam.list_mfa_devices, UserName=name)
+            f_assigned = pool.submit(devices.mfa_devices_of, self._iam, name)
             f_unassigned = pool.submit(devices.unassigned_devices_of, self._iam, name)
             f_previous = pool.submit(links.enrollment_of, self._store, record)
-        assigned = [d["SerialNumber"] for d in f_assigned.result()["MFADevices"]]
+        assigned = f_assigned.result()
         previous = f_previous.result()
         # A device this service made for the user and that nothing uses any more (a reset that stopped
         # between deactivating and deleting) goes too; the pending one is replaced with the link below.
         leftovers = [s for s in f_unassigned.result() if s != links.pending_serial(previous)]
-        for serial in assigned:
-            self._reset_step(
-                name,
-                f"DeactivateMFADevice({serial})",
-                partial(self._iam.deactivate_mfa_device, UserName=name, SerialNumber=serial),
-            )
-        for serial in [s for s in assigned if ":mfa/" in s] + leftovers:
-            # Virtual devices are deleted too (IAM only once deactivated); hardware ones only deactivated.
-            self._reset_step(
-                name,
-                f"DeleteVirtualMFADevice({serial})",
-                partial(self._iam.delete_virtual_mfa_device, SerialNumber=serial),
-            )
+        run_steps(
+            f"Resetting MFA of {name}",
+            devices.removal_steps(self._iam, name, assigned + leftovers, unassigned=leftovers),
+            outcome=_AGAIN,
+        )
         opened = record is not None and record.state != OnboardingState.INVITED
         state = OnboardingState.CREDENTIALS_VIEWED if opened else OnboardingState.INVITED
-        link, writes = self._new_link(record, user, state)
+        replacement = self._new_link(record, user, state, previous)
         try:
-            lock.commit([*writes, self.trail.ok(actor, "reset_mfa", name)])
+            lock.commit([*replacement.writes, self.trail.ok(actor, "reset_mfa", name)])
         except ClientError as error:
-            raise step_error(
-                f"Resetting MFA of {name}",
-                "StateWrite",
-                error,
-                outcome="Run it again: it carries on where it stopped.",
-            ) from error
-        devices.delete_pending_device(self._iam, links.pending_serial(previous))
-        return assigned + leftovers, link
-
-    def _reset_step(self, name: str, step: str, call: Callable[[], Any]) -> None:
-        try:
-            retry_eventual(call)
-        except ClientError as error:
-            if error_code(error) == "NoSuchEntity":
-                return  # already gone: a reset can be run again after a failure
-            raise step_error(
-                f"Resetting MFA of {name}",
-                step,
-                error,
-                outcome="Run it again: it carries on where it stopped.",
-            ) from error
+            raise step_error(f"Resetting MFA of {name}", "StateWrite", error, outcome=_AGAIN) from error
+        replacement.after_commit(self._iam)
+        return assigned + leftovers, replacement.issued.link(self._settings)
 
     def _new_link(
-        self, record: UserRecord | None, user: dict[str, Any], state: OnboardingState | None
-    ) -> tuple[Link, list[TransactWriteItemTypeDef]]:
-        """A new enrollment link, and the writes that kill every older link of the user with it.
+        self,
+        record: UserRecord | None,
+        user: dict[str, Any],
+        state: OnboardingState | None,
+        previous: LinkRecord | None,
+    ) -> links.Replacement:
+        """A new enrollment link that kills every older link of the user.
 
         The older credential link dies too: an admin acting on a user's MFA decides which link is live,
-        and a leaked credential link would otherwise hand out a fresh enrollment of its own. The pending
-        device of the older enrollment goes once those writes are in (the caller deletes it).
+        and a leaked credential link would otherwise hand out a fresh enrollment of its own.
         """
-        user_id = record.user_id if record else user.get("UserId")
-        enrollment = links.issue(
-            LinkKind.ENROLLMENT, user["UserName"], self._settings, self._clock(), user_id=user_id
+        return links.replace(
+            self._store,
+            record,
+            user,
+            LinkKind.ENROLLMENT,
+            settings=self._settings,
+            now=self._clock(),
+            state=state,
+            enrollment=previous,
         )
-        writes = [
-            self._store.link_put(enrollment.record),
-            *links.older_links_killed(self._store, record),
-            record_writes(self._store, record, user, state, enrollment_id=enrollment.link_id, bundle_id=None),
-        ]
-        return enrollment.link(self._settings), writes

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws_errors import error_code, retry_eventual, step_error
+from chalicelib.aws_errors import Step, run_steps, step_error
 from chalicelib.errors import (
     AwsStepFailed,
     ConcurrentChange,
@@ -23,7 +23,7 @@ from chalicelib.errors import (
 )
 from chalicelib.models import Removed
 from chalicelib.models.records import Actor, UserRecord
-from chalicelib.onboarding import links
+from chalicelib.onboarding import devices, links
 from chalicelib.people.attached import attached, credential_kinds
 from chalicelib.people.exclusive import OFFBOARD, UserLock, changing, rerun_on_conflict
 from chalicelib.people.managed import find_managed_user
@@ -147,56 +147,35 @@ class Offboarding(Service):
         inventory (by a verify already enabling its device) is found by a new inventory and removed too.
         """
         for attempt in range(REMOVAL_PASSES):
-            conflict = self._remove_once(name, removed, unassigned, last=attempt == REMOVAL_PASSES - 1)
-            if conflict is None:
+            if not self._remove_once(name, removed, unassigned, last=attempt == REMOVAL_PASSES - 1):
                 break
             again, unassigned = attached(self._iam, self._store, name, record)
             removed = _union(removed, again)
         return removed
 
-    def _remove_once(
-        self, name: str, removed: Removed, unassigned: set[str], *, last: bool
-    ) -> ClientError | None:
-        """One pass over the removals; the DeleteConflict of DeleteUser, if IAM answered that (not `last`)."""
+    def _remove_once(self, name: str, removed: Removed, unassigned: set[str], *, last: bool) -> bool:
+        """One pass over the removals; True when DeleteUser met something attached since (not `last`)."""
         iam = self._iam
-        steps: list[tuple[str, Callable[[], Any]]] = []
+        steps: list[Step] = []
         if removed.login_profile:
             steps.append(("DeleteLoginProfile", partial(iam.delete_login_profile, UserName=name)))
-        for serial in removed.mfa_devices:
-            if serial not in unassigned:
-                steps.append(
-                    (
-                        f"DeactivateMFADevice({serial})",
-                        partial(iam.deactivate_mfa_device, UserName=name, SerialNumber=serial),
-                    )
-                )
-            if ":mfa/" in serial:  # virtual devices are deleted too; hardware ones only deactivated
-                steps.append(
-                    (
-                        f"DeleteVirtualMFADevice({serial})",
-                        partial(iam.delete_virtual_mfa_device, SerialNumber=serial),
-                    )
-                )
+        steps += devices.removal_steps(iam, name, removed.mfa_devices, unassigned=unassigned)
         for kind in credential_kinds(self._iam, name):
             steps += [
                 (f"{kind.step}({item})", partial(kind.remove, item)) for item in getattr(removed, kind.field)
             ]
         steps.append(("DeleteUser", partial(iam.delete_user, UserName=name)))
-        for step, call in steps:
-            try:
-                retry_eventual(call)
-            except ClientError as error:
-                if error_code(error) == "NoSuchEntity":
-                    continue  # already gone: offboarding is idempotent
-                if step == "DeleteUser" and error_code(error) == "DeleteConflict" and not last:
-                    return error
-                raise step_error(
-                    f"Offboarding {name}",
-                    step,
-                    error,
-                    outcome="The user still exists. Run it again once the cause is fixed.",
-                ) from error
-        return None
+        try:
+            run_steps(
+                f"Offboarding {name}",
+                steps,
+                outcome="The user still exists. Run it again once the cause is fixed.",
+            )
+        except AwsStepFailed as failed:
+            if failed.step == "DeleteUser" and failed.aws_code == "DeleteConflict" and not last:
+                return True
+            raise
+        return False
 
     def _forget(self, lock: UserLock, name: str, record: UserRecord | None, actor: Actor) -> None:
         """Remove an offboarded user's state records: the name reservation and any link left, with the

@@ -9,9 +9,9 @@ from botocore.exceptions import ClientError
 from chalicelib.aws_errors import step_error
 from chalicelib.models import Link, OnboardingState
 from chalicelib.models.records import Actor, LinkKind
-from chalicelib.onboarding import devices, links
+from chalicelib.onboarding import links
 from chalicelib.people.exclusive import UserLock, changing, rerun_on_conflict
-from chalicelib.people.managed import find_managed_user, record_writes
+from chalicelib.people.managed import find_managed_user
 from chalicelib.people.passwords import (
     FirstPasswordFailed,
     generate_password,
@@ -41,27 +41,20 @@ class Reissue(Service):
             # The old enrollment dies below with its link; its pending device is named by the link.
             f_enrollment = pool.submit(links.enrollment_of, self._store, record)
             self._change_password(action, name, password)
-        user_id = record.user_id if record else user.get("UserId")
-        bundle = links.issue(
-            LinkKind.CREDENTIALS, name, self._settings, now, user_id=user_id, secret=password
+        # No enrollment left: the new claim hands out a fresh enrollment, not the old one.
+        replacement = links.replace(
+            self._store,
+            record,
+            user,
+            LinkKind.CREDENTIALS,
+            settings=self._settings,
+            now=now,
+            state=OnboardingState.INVITED,
+            enrollment=f_enrollment.result(),
+            secret=password,
         )
-        # No enrollment id left: the new claim hands out a fresh enrollment, not the old one.
-        items = [
-            self._store.link_put(bundle.record),
-            self.trail.ok(actor, "reissue_credentials", name),
-            *links.older_links_killed(self._store, record),
-            record_writes(
-                self._store,
-                record,
-                user,
-                OnboardingState.INVITED,
-                bundle_id=bundle.link_id,
-                enrollment_id=None,
-            ),
-        ]
         try:
-            enrollment = f_enrollment.result()
-            lock.commit(items)
+            lock.commit([*replacement.writes, self.trail.ok(actor, "reissue_credentials", name)])
         except ClientError as error:
             # IAM cannot give the old password back: the old link now hands out a dead one.
             raise step_error(
@@ -71,8 +64,8 @@ class Reissue(Service):
                 outcome="The password was changed already, so the previous link no longer works. "
                 "Run it again.",
             ) from error
-        devices.delete_pending_device(self._iam, links.pending_serial(enrollment))
-        return bundle.link(self._settings)
+        replacement.after_commit(self._iam)
+        return replacement.issued.link(self._settings)
 
     def _change_password(self, action: str, name: str, password: str) -> None:
         try:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
-from chalicelib.aws_errors import error_code
 from chalicelib.models.mfa import SessionReport
+from chalicelib.onboarding import devices
 from chalicelib.people.identity import Caller
 
 if TYPE_CHECKING:
@@ -34,21 +32,13 @@ def _reason(caller: Caller) -> str:
 
 def session_report(iam: IAMClient, caller: Caller) -> SessionReport:
     """The caller's identity, credential type, MFA devices (IAM users only) and MFA state."""
-    devices: list[str] = []
-    if caller.user_name is not None:
-        try:
-            listed = iam.list_mfa_devices(UserName=caller.user_name)["MFADevices"]
-        except ClientError as error:
-            if error_code(error) != "NoSuchEntity":
-                raise
-            listed = []
-        devices = [d["SerialNumber"] for d in listed]
+    serials = devices.mfa_devices_of(iam, caller.user_name) if caller.user_name is not None else []
     return SessionReport(
         arn=caller.arn,
         user_name=caller.user_name,
         account_id=caller.account_id,
         credential_type="long-term" if caller.credential_type == "long-term" else "temporary",
-        mfa_devices=devices,
+        mfa_devices=serials,
         multi_factor_auth_present=caller.mfa_present,
         reason=_reason(caller),
     )

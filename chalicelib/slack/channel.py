@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -32,6 +33,14 @@ log = logging.getLogger(__name__)
 
 # Long enough to outlive Slack's retries (seconds to minutes) and the five-minute signature window.
 ONCE_TTL = timedelta(hours=1)
+
+
+# The API's record of each request it admitted, keyed by the body's hash; the worker consumes it.
+ADMISSIONS = "slack_request"
+
+
+def _key(signed: Signed) -> str:
+    return hashlib.sha256(signed.body).hexdigest()
 
 
 class SlackChannel:
@@ -89,8 +98,18 @@ class SlackChannel:
         Keyed by the body, not the timestamp: a retry may be signed anew, but its body (which carries the
         invocation's unique trigger_id) is the same.
         """
-        key = hashlib.sha256(signed.body).hexdigest()
-        return self._once.first_time(kind, key, datetime.now(UTC) + ONCE_TTL)
+        # A fresh attempt id per call: botocore's retries of this put share it, Slack's retries do not.
+        return self._once.first_time(
+            kind, _key(signed), datetime.now(UTC) + ONCE_TTL, attempt=secrets.token_hex(16)
+        )
+
+    def consume_admitted(self, signed: Signed) -> bool:
+        """Consume the API's admission of `signed`; False when the API never admitted it, or it is done.
+
+        The worker acts only on what the API admitted (within Slack's five minutes, once): a signed
+        request the API refused as stale, or never saw, does nothing when the worker is invoked directly.
+        """
+        return self._once.consume(ADMISSIONS, _key(signed), attempt=secrets.token_hex(16))
 
     def work_of(self, signed: Signed) -> Work | None:
         """The slow work a signed command or click asks for, or None; `InvalidRequest` if malformed."""
@@ -142,7 +161,7 @@ class SlackChannel:
         admitted = self.acting_admin(signed)
         if isinstance(admitted, SlackMessage):
             return admitted
-        if not self.first_time("slack_request", signed):
+        if not self.first_time(ADMISSIONS, signed):
             log.info(
                 "ignoring a Slack request handled already (retry %s)",
                 headers.get("x-slack-retry-num") or "none",

@@ -160,8 +160,10 @@ class SlackWorker:
         if signed is None or work is None:
             log.warning("dropped a Slack job that asks for no slow work")
             return
-        if not channel.first_time("slack_job", signed):
-            log.warning("dropped a Slack job done already (%s)", work.job.action.value)
+        if not channel.consume_admitted(signed):
+            log.warning(
+                "dropped a Slack job the API did not admit, or done already (%s)", work.job.action.value
+            )
             return
         post = self._post or self._default_post(channel)
         message = self._outcome(channel, signed, work, post)

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
+# The states of a once-only key: admitted (by the API), then done (consumed by the worker).
+ADMITTED, DONE = "admitted", "done"
+
+
 class OnceItems(Table):
     """Locks (`kind` / key, with a holder and an expiry) and once-only keys."""
 
@@ -75,17 +79,51 @@ class OnceItems(Table):
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
 
-    def first_time(self, kind: str, key: str, expires_at: datetime) -> bool:
-        """Record `key` of `kind` as seen; False when it was seen already (a retry or a replay).
+    def first_time(self, kind: str, key: str, expires_at: datetime, *, attempt: str) -> bool:
+        """Record `key` of `kind` as admitted by `attempt`; False when it was already (a retry or a replay).
 
-        A conditional put decides, so of any number of concurrent deliveries exactly one is first.
-        `expires_at` lets the table's TTL forget the key.
+        A conditional put decides, so of any number of concurrent deliveries exactly one is first. The
+        put succeeds again for its own `attempt`: botocore's retry of a put that AWS applied before the
+        answer was lost must not read as a duplicate (and drop the command). `expires_at` lets the table's
+        TTL forget the key.
         """
         try:
             self._db.put_item(
                 TableName=self._table,
-                Item=to_item({"pk": kind, "sk": key, "expires_at": int(expires_at.timestamp())}),
-                ConditionExpression="attribute_not_exists(pk)",
+                Item=to_item(
+                    {
+                        "pk": kind,
+                        "sk": key,
+                        "state": ADMITTED,
+                        "attempt": attempt,
+                        "expires_at": int(expires_at.timestamp()),
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk) OR attempt = :attempt",
+                ExpressionAttributeValues=to_item({":attempt": attempt}),
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def consume(self, kind: str, key: str, *, attempt: str) -> bool:
+        """Mark the admitted `key` of `kind` done by `attempt`; False unless it was admitted and not done.
+
+        Only what `first_time` admitted can be consumed, once; botocore's retry of this very update
+        (same `attempt`) succeeds again.
+        """
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=self._key(kind, key),
+                UpdateExpression="SET #state = :done, consumer = :attempt",
+                ConditionExpression="#state = :admitted OR consumer = :attempt",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=to_item(
+                    {":done": DONE, ":admitted": ADMITTED, ":attempt": attempt}
+                ),
             )
         except ClientError as error:
             if error_code(error) == "ConditionalCheckFailedException":

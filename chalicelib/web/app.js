@@ -45,6 +45,13 @@
       toMfa: "Next: set up MFA",
       mfaPresent: "MFA is already set up for your user.",
       toDone: "Next: sign in",
+      confirmSaved:
+        "Did you save your password? Once you go on, this page cannot show it again.",
+      savedYes: "Yes, I saved it",
+      savedNo: "Not yet",
+      passwordGone:
+        "Your first password is no longer shown on this page. If you did not save it, ask your admin for " +
+        "a new link. The admin's command:",
       mfaTitle: "Step 2: set up MFA",
       mfaIntro:
         "You need an authenticator app on your phone. It shows a new 6-digit code every 30 seconds; AWS " +
@@ -79,9 +86,41 @@
       doneNewPassword:
         "On your first sign-in, AWS asks you to choose a new password: pick a long one and keep it in a password manager.",
       doneLostPhone: "Lost or changed phone? Ask your admin to reset your MFA; you will get a new link.",
+      terminalTitle: "Use AWS from your terminal",
+      terminalIntro:
+        "For the AWS CLI, the SDKs or Terraform. Sign in to the console once first, as above. You need " +
+        "AWS CLI 2.32 or newer (aws --version shows yours).",
+      terminalLogin:
+        "aws login needs no access key: it opens the browser, where you sign in with your password and an " +
+        "MFA code. The profile is named after your account, {profile}, never default:",
+      copyCommands: "Copy the commands",
+      copyProfile: "Copy the profile",
+      terminalShadow:
+        "If ~/.aws/credentials has keys under [{profile}], they silently win over aws login " +
+        "(aws-cli#9869): delete that section or rename it.",
+      terminalBridge:
+        "Tools that cannot read an aws login profile yet (Terraform, some SDKs): add this profile to " +
+        "~/.aws/config and use --profile {profile}-bridge with them.",
+      terminalFallbackTitle: "If aws login does not work",
+      terminalFallback:
+        "Whether aws login hands the CLI an MFA session is not verified yet. If your commands are refused " +
+        "(or your AWS CLI is older), use an access key with the iam-onboarding command instead. Signed in " +
+        "to the console with MFA, create your access key (Security credentials, then Create access key; " +
+        "keep only one). Then, in a copy of the iam-onboarding repository:",
+      terminalFallbackAfter:
+        "aws configure asks for the key. iam-onboarding configure shows the profiles and asks before it " +
+        "writes ~/.aws/config; after that, AWS commands ask for an MFA code once every 8 hours. If " +
+        "something does not work, iam-onboarding doctor says what and how to fix it.",
       working: "Working…",
       errorLinkExpired:
         "This link has expired or was already used. Ask your admin for a new link.",
+      errorLinkOpened:
+        "You already opened this link, so it cannot show your password again. To set up MFA, ask your " +
+        "admin for an MFA link (an address with /enroll# in it). If you did not save your password, ask " +
+        "for a new link instead.",
+      errorTooManyCodes:
+        "Too many wrong codes: this MFA setup link is used up. Ask your admin for a new MFA link (an " +
+        "address with /enroll# in it).",
       errorEnrollmentExpired:
         "This MFA setup link has expired or was used up. Ask your admin for a new MFA link (an address " +
         "with /enroll# in it).",
@@ -140,15 +179,21 @@
         "これは初期パスワードです。初めてサインインするときに、自分のパスワードに変更するよう求められます。",
       mfaNext: "次に MFA を設定します。MFA を設定するまで、AWS では何もできません。",
       toMfa: "次へ: MFA を設定する",
-      mfaPresent: "あなたのユーザーには MFA が設定済みです。",
+      mfaPresent: "あなたのユーザーには、すでに MFA が設定されています。",
       toDone: "次へ: サインイン",
+      confirmSaved: "パスワードは保存しましたか？先に進むと、このページではもう表示できません。",
+      savedYes: "保存しました",
+      savedNo: "まだです",
+      passwordGone:
+        "初期パスワードは、このページにはもう表示されません。保存していない場合は、管理者に新しいリンクを" +
+        "依頼してください。管理者が実行するコマンド:",
       mfaTitle: "ステップ 2: MFA の設定",
       mfaIntro:
         "スマートフォンに認証アプリが必要です。アプリには 30 秒ごとに新しい 6 桁のコードが表示され、" +
         "サインインのたびに AWS がそのコードを求めます。",
       mfaApps:
-        "例: Google Authenticator、Microsoft Authenticator、Authy、1Password。まだ入っていなければ今インストールし、" +
-        "ボタンを押してください。",
+        "例: Google Authenticator、Microsoft Authenticator、Authy、1Password。まだ入っていない場合は今インストール" +
+        "してから、ボタンを押してください。",
       startMfa: "QR コードを表示する",
       resumeNote:
         "おかえりなさい。ボタンを押すと新しい QR コードが表示されます。以前このアカウントをアプリに追加した" +
@@ -156,9 +201,9 @@
       scanTitle: "QR コードを読み取る",
       scanText: "認証アプリでアカウントを追加し、このコードを読み取ってください。",
       qrAlt: "認証アプリに AWS アカウントを追加するための QR コード",
-      openInApp: "このスマートフォンで開いていますか? 代わりに認証アプリで開く",
+      openInApp: "このスマートフォンで見ている場合は、認証アプリで直接開く",
       keyTitle: "またはキーを入力する",
-      keyText: "読み取れない場合は、このシークレットキーを入力してアカウントを追加してください (空白は無視されます):",
+      keyText: "読み取れない場合は、次のシークレットキーを入力してアカウントを追加してください (空白は無視されます)。",
       codesTitle: "連続する 2 つのコードを入力する",
       codesText: "アプリに今表示されているコードを入力し、コードが切り替わるのを待ってから、新しいコードを入力してください。",
       code1: "1 つ目のコード",
@@ -166,20 +211,52 @@
       codesHint: "コードはそれぞれ 6 桁の数字です。",
       verify: "MFA を有効にする",
       doneTitle: "ステップ 3: サインイン",
-      doneIntro: "MFA が有効になりました。最後に一度サインインしてください:",
+      doneIntro: "MFA が有効になりました。最後に、次の手順で一度サインインしてください。",
       doneSignOut: "すでに AWS コンソールにサインインしている場合は、サインアウトします。",
-      doneOpen: "コンソールのサインインリンクを開きます:",
+      doneOpen: "コンソールのサインインリンクを開きます。",
       doneSignIn:
         "ユーザー名とパスワード (ステップ 1 のパスワード、または変更済みなら自分のパスワード) でサインインします。",
       doneCode: "MFA コードを求められたら、認証アプリに今表示されているコードを入力します。",
       doneNewPassword:
         "初回サインイン時は新しいパスワードの設定を求められます。長いパスワードにして、パスワードマネージャーに保存してください。",
       doneLostPhone:
-        "スマートフォンをなくした・機種変更した場合は、管理者に MFA のリセットを依頼してください。新しいリンクが届きます。",
+        "スマートフォンをなくした場合や機種変更した場合は、管理者に MFA のリセットを依頼してください。新しいリンクが届きます。",
+      terminalTitle: "ターミナルから AWS を使う",
+      terminalIntro:
+        "AWS CLI、SDK、Terraform を使う場合の手順です。先に上の手順でコンソールに一度サインインしてください。" +
+        "AWS CLI はバージョン 2.32 以降が必要です (aws --version で確認できます)。",
+      terminalLogin:
+        "aws login ならアクセスキーは不要です。ブラウザーが開くので、パスワードと MFA コードでサインインします。" +
+        "プロファイル名は default ではなく、アカウント名の {profile} にします。",
+      copyCommands: "コマンドをコピー",
+      copyProfile: "プロファイルをコピー",
+      terminalShadow:
+        "~/.aws/credentials の [{profile}] にキーがあると、何も表示されないまま aws login より優先されます " +
+        "(aws-cli#9869)。そのセクションは削除するか、名前を変えてください。",
+      terminalBridge:
+        "aws login のプロファイルをまだ読めないツール (Terraform や一部の SDK) を使う場合は、次のプロファイルを " +
+        "~/.aws/config に追加し、そのツールでは --profile {profile}-bridge を指定してください。",
+      terminalFallbackTitle: "aws login がうまくいかない場合",
+      terminalFallback:
+        "aws login で CLI に MFA のセッションが渡るかどうかは、まだ確認されていません。コマンドが拒否される場合 " +
+        "(または AWS CLI が古い場合) は、代わりにアクセスキーと iam-onboarding コマンドを使います。MFA で" +
+        "コンソールにサインインした状態でアクセスキーを作成し (「セキュリティ認証情報」の「アクセスキーを作成」。" +
+        "有効なキーは 1 つだけにします)、iam-onboarding リポジトリのコピーで次を実行します。",
+      terminalFallbackAfter:
+        "aws configure でキーを入力します。iam-onboarding configure はプロファイルを表示し、確認してから " +
+        "~/.aws/config に書き込みます。その後、AWS のコマンドが MFA コードを求めるのは 8 時間に 1 回です。" +
+        "うまくいかないときは、iam-onboarding doctor が原因と直し方を表示します。",
       working: "処理中…",
       errorLinkExpired: "このリンクは有効期限が切れているか、すでに使われています。管理者に新しいリンクを依頼してください。",
+      errorLinkOpened:
+        "このリンクはすでに開かれているため、パスワードはもう表示できません。MFA を設定するには、管理者に " +
+        "MFA 設定リンク (/enroll# を含むアドレス) を依頼してください。パスワードを保存していない場合は、" +
+        "代わりに新しいリンクを依頼してください。",
+      errorTooManyCodes:
+        "間違ったコードの入力が多すぎたため、この MFA 設定リンクは使えなくなりました。管理者に新しい " +
+        "MFA 設定リンク (/enroll# を含むアドレス) を依頼してください。",
       errorEnrollmentExpired:
-        "この MFA 設定リンクは有効期限が切れているか、使い切られています。管理者に新しい MFA 設定リンク " +
+        "この MFA 設定リンクは有効期限が切れているか、使用済みです。管理者に新しい MFA 設定リンク " +
         "(/enroll# を含むアドレス) を依頼してください。",
       errorWrongCodes:
         "コードが正しくありません。アプリに新しいコードが表示されるのを待って 1 つ目の欄に入力し、" +
@@ -190,7 +267,7 @@
       triesUnknown: "5 回間違えると、管理者に新しい MFA 設定リンクを依頼する必要があります。",
       errorCodeFormat: "6 桁のコードを 2 つ入力してください。",
       errorSameCodes:
-        "2 つのコードは別のものです。アプリに新しいコードが表示されるのを待ち、それを 2 つ目の欄に入力してください。",
+        "2 つ目の欄には、1 つ目とは別の新しいコードを入力してください。アプリのコードが切り替わるのを待ってから入力します。",
       errorNetwork:
         "サーバーに接続できませんでした。接続を確認してもう一度お試しください。何度も失敗する場合は、管理者に新しいリンクを依頼してください。",
       errorServer:
@@ -206,10 +283,17 @@
     token: "",
     enrollmentToken: "",
     credentials: null,
-    consoleUrl: "",
+    // What the API said of the account (AccountFacts): console link, id, alias, region. Not a secret.
+    account: null,
+    userName: "",
+    // Whether the password left this page in credentials.csv: then leaving step 1 asks nothing.
+    passwordSaved: false,
+    leaveTo: null, // the step that waits for "Yes, I saved it"
     // { keys, kind, near, n }: kept as keys so a language switch re-renders it; `near` names the box.
     message: null,
     busy: false,
+    // The key of what the status line announces now, so that the end of a busy spell clears only its own.
+    announced: "",
   };
 
   const $ = (id) => document.getElementById(id);
@@ -237,8 +321,14 @@
     }
   }
 
+  // The terminal profile is named after the account: its alias, else its id (never `default`).
+  function profileName() {
+    return state.account ? state.account.account_alias || state.account.account_id : "";
+  }
+
   function t(key, n = 0) {
-    return (STRINGS[state.lang][key] ?? STRINGS.en[key] ?? key).replace("{n}", String(n));
+    const words = { n: String(n), profile: profileName() };
+    return (STRINGS[state.lang][key] ?? STRINGS.en[key] ?? key).replace(/\{(\w+)\}/g, (_, w) => words[w] ?? "");
   }
 
   function preferredLanguage() {
@@ -291,6 +381,7 @@
   }
 
   function announce(key) {
+    state.announced = key;
     $("status").textContent = t(key);
   }
 
@@ -355,7 +446,7 @@
       state.busy = false;
       button.disabled = false;
       button.removeAttribute("aria-busy");
-      if ($("status").textContent === t("working")) $("status").textContent = "";
+      if (state.announced === "working") announce("");
       // Disabling the button threw keyboard focus to the page body: give it back if nothing took it.
       if (document.activeElement === document.body && button.offsetParent !== null) button.focus();
     }
@@ -373,14 +464,27 @@
     return refused(reply) ? expired : "errorServer";
   }
 
+  // A button the person can no longer use goes, and with it every instruction that points at it.
+  function drop(buttonId) {
+    $(buttonId).hidden = true;
+    for (const el of document.querySelectorAll(`[data-about="${buttonId}"]`)) el.hidden = true;
+  }
+
+  // What may be kept for a reload: the one-time token still to use and the account's public facts;
+  // never the password or the MFA seed.
+  function accountOf(data) {
+    const { console_url, account_id, account_alias, region } = data;
+    return { console_url, account_id, account_alias, region };
+  }
+
   // Step 1 -------------------------------------------------------------------------------------------
 
   async function showCredentials() {
     const reply = await post("onboarding/credentials", { token: state.token });
     if (reply.status !== 200) {
-      say(failure(reply, { expired: "errorLinkExpired" }));
+      say(reply.code === "link_already_opened" ? "errorLinkOpened" : failure(reply, { expired: "errorLinkExpired" }));
       if (refused(reply)) {
-        $("show-credentials").hidden = true;
+        drop("show-credentials");
         remember(null);
       }
       return;
@@ -388,19 +492,22 @@
     clearMessage();
     const c = reply.data;
     state.credentials = c;
-    state.consoleUrl = c.console_url;
+    state.account = accountOf(c);
+    state.userName = c.user_name;
     state.token = ""; // spent
+    // From here on a reload cannot bring the password back: a resumed tab says so (`claimed`).
+    const kept = { account: state.account, userName: c.user_name, claimed: true };
     $("user-name").textContent = c.user_name;
     $("password").textContent = c.password;
     $("console-url").textContent = c.console_url;
     $("console-url").href = c.console_url;
     if (c.enrollment) {
       state.enrollmentToken = c.enrollment.token;
-      remember({ step: "mfa", token: c.enrollment.token, consoleUrl: c.console_url });
+      remember({ ...kept, step: "mfa", token: c.enrollment.token });
       $("mfa-next").hidden = false;
       $("mfa-present").hidden = true;
     } else {
-      remember({ step: "done", consoleUrl: c.console_url });
+      remember({ ...kept, step: "done" });
       $("mfa-next").hidden = true;
       $("mfa-present").hidden = false;
     }
@@ -434,7 +541,29 @@
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
+    state.passwordSaved = true;
     announce("csvSaved");
+  }
+
+  // Leaving step 1: the next step, once the person says the password is saved (the CSV says so too).
+  function leaveCredentials(next) {
+    if (state.passwordSaved) {
+      next();
+      return;
+    }
+    state.leaveTo = next;
+    for (const button of document.querySelectorAll(".leave-credentials")) button.parentElement.hidden = true;
+    $("confirm-saved").hidden = false;
+    $("confirm-saved-text").focus();
+  }
+
+  function answerSaved(saved) {
+    $("confirm-saved").hidden = true;
+    $(state.enrollmentToken ? "mfa-next" : "mfa-present").hidden = false;
+    if (saved) {
+      state.passwordSaved = true;
+      state.leaveTo();
+    } else $("password").parentElement.querySelector("button.copy").focus();
   }
 
   async function copyFrom(id) {
@@ -455,53 +584,27 @@
 
   // Step 2 -------------------------------------------------------------------------------------------
 
-  function svgDataUrl(svg) {
-    // Shown as an image, never inserted as markup: an image cannot run script. An image needs the SVG
-    // namespace, which SVG written for inlining into HTML leaves out.
-    const standalone = /<svg[^>]*\sxmlns=/.test(svg) ? svg : svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"');
-    const bytes = new TextEncoder().encode(standalone);
-    let binary = "";
-    for (const b of bytes) binary += String.fromCharCode(b);
-    return `data:image/svg+xml;base64,${btoa(binary)}`;
-  }
-
-  function consoleUrlFromOtpauth(uri) {
-    // The label is "<issuer>:<user>@<account id or alias>": enough to point at the console after /enroll.
-    try {
-      const label = decodeURIComponent(new URL(uri).pathname.replace(/^\/+/, "").replace(/^totp\//, ""));
-      const account = label.slice(label.lastIndexOf("@") + 1);
-      if (/^[a-z0-9-]{3,63}$/.test(account)) return `https://${account}.signin.aws.amazon.com/console`;
-    } catch {
-      // An unexpected label only costs the link on the last step.
-    }
-    return "";
-  }
-
   async function startMfa() {
     const reply = await post("onboarding/mfa", { token: state.enrollmentToken });
     if (reply.status !== 200) {
       say(failure(reply, { expired: "errorEnrollmentExpired" }));
       if (refused(reply)) {
-        $("start-mfa").hidden = true;
-        $("resume-note").hidden = true;
+        drop("start-mfa");
         remember(null);
       }
       return;
     }
     clearMessage();
-    // Coming back after this point needs a fresh QR code: the seed is never kept in the browser.
-    remember({ step: "mfa", token: state.enrollmentToken, consoleUrl: state.consoleUrl, started: true });
-    $("resume-note").hidden = true;
     const m = reply.data;
-    $("qr").src = svgDataUrl(m.qr_svg);
+    state.account = accountOf(m);
+    // Coming back after this point needs a fresh QR code: the seed is never kept in the browser.
+    remember({ ...recalled(), step: "mfa", token: state.enrollmentToken, account: state.account, started: true });
+    // Shown as an image, never inserted as markup: an image cannot run script.
+    $("qr").src = m.qr_data_uri;
     $("otpauth").href = m.otpauth_uri;
     $("secret").dataset.value = m.secret;
     $("secret").textContent = m.secret.match(/.{1,4}/g).join(" ");
-    if (!state.consoleUrl) {
-      state.consoleUrl = consoleUrlFromOtpauth(m.otpauth_uri);
-      remember({ ...recalled(), consoleUrl: state.consoleUrl });
-    }
-    $("start-mfa").hidden = true;
+    drop("start-mfa");
     $("mfa-setup").hidden = false;
     $("code1").focus();
   }
@@ -532,34 +635,73 @@
       if (reply.status === 410) {
         $("mfa-setup").hidden = true;
         remember(null);
-        say("errorEnrollmentExpired");
+        say(reply.code === "too_many_wrong_codes" ? "errorTooManyCodes" : "errorEnrollmentExpired");
         return;
       }
       $("code1").focus();
       const key = failure(reply, { expired: "errorEnrollmentExpired", invalid: "errorCodeFormat" });
       if (key === "errorWrongCodes") {
-        // The API counts the tries ("4 tries left."); the page says it in the person's language.
-        const left = /(\d+) tr(?:y|ies) left/.exec(reply.data.error.message || "");
-        const n = left ? Number(left[1]) : 0;
-        const tries = !left ? "triesUnknown" : n === 1 ? "triesLeftOne" : "triesLeft";
+        // The API counts the tries as data; the page says it in the person's language.
+        const n = reply.data.error.tries_left;
+        const tries = !Number.isInteger(n) ? "triesUnknown" : n === 1 ? "triesLeftOne" : "triesLeft";
         say([key, tries], { near: "codes-message", n });
       } else say(key, { near: "codes-message" });
       return;
     }
     clearMessage();
     state.enrollmentToken = "";
-    remember({ step: "done", consoleUrl: state.consoleUrl });
+    remember({ ...recalled(), step: "done", token: undefined, started: undefined });
     showDone();
   }
 
   // Step 3 -------------------------------------------------------------------------------------------
 
   function showDone({ focus = true } = {}) {
+    const consoleUrl = state.account ? state.account.console_url : "";
     const link = $("done-console-url");
-    link.textContent = state.consoleUrl;
-    link.href = state.consoleUrl || "#";
-    link.parentElement.hidden = !state.consoleUrl;
+    link.textContent = consoleUrl;
+    link.href = consoleUrl || "#";
+    link.parentElement.hidden = !consoleUrl;
+    showTerminal();
     show("done", { focus });
+  }
+
+  // The API this page belongs to (deployed, under a stage prefix): what `iam-onboarding doctor` asks.
+  function apiBase() {
+    return window.location.origin + window.location.pathname.replace(/\/(onboard|enroll)?\/?$/, "");
+  }
+
+  // The commands for this account, built from the API's data: the prose around them is translated.
+  function showTerminal() {
+    $("terminal").hidden = !state.account;
+    if (!state.account) return;
+    const p = profileName();
+    const region = state.account.region;
+    $("terminal-login").textContent = [
+      "aws --version",
+      `aws configure set region ${region} --profile ${p}`,
+      `aws login --profile ${p}`,
+      `aws sts get-caller-identity --profile ${p}`,
+    ].join("\n");
+    $("terminal-bridge").textContent = [
+      `[profile ${p}-bridge]`,
+      `region = ${region}`,
+      `credential_process = aws configure export-credentials --profile ${p} --format process`,
+    ].join("\n");
+    $("terminal-key").textContent = [
+      "pipx install ./cli",
+      `aws configure --profile ${p}-long-term`,
+      `iam-onboarding configure --profile ${p} --region ${region}`,
+      `export IAM_ONBOARDING_URL=${apiBase()}`,
+      `iam-onboarding doctor --profile ${p}`,
+    ].join("\n");
+    applyLanguage(state.lang); // the prose names the profile too
+  }
+
+  // A tab resumed after the claim has lost the password: say so, and what the admin can do about it.
+  function showPasswordGone() {
+    $("reissue-command").textContent = `iam-onboarding users reissue ${state.userName}`;
+    $("password-gone").hidden = false;
   }
 
   // Start --------------------------------------------------------------------------------------------
@@ -571,17 +713,23 @@
     for (const button of document.querySelectorAll("button.copy")) {
       button.addEventListener("click", () => copyFrom(button.dataset.copy));
     }
-    $("show-credentials").addEventListener("click", (e) => busyWhile(e.currentTarget, showCredentials));
+    // busyWhile has told the person already; what it re-throws is a bug, for the console.
+    const run = (button, work) => busyWhile(button, work).catch((error) => console.error(error));
+    $("show-credentials").addEventListener("click", (e) => run(e.currentTarget, showCredentials));
     $("download-csv").addEventListener("click", downloadCsv);
-    $("to-mfa").addEventListener("click", () => {
-      clearMessage();
-      show("mfa");
-    });
-    $("to-done").addEventListener("click", () => showDone());
-    $("start-mfa").addEventListener("click", (e) => busyWhile(e.currentTarget, startMfa));
+    $("to-mfa").addEventListener("click", () =>
+      leaveCredentials(() => {
+        clearMessage();
+        show("mfa");
+      }),
+    );
+    $("to-done").addEventListener("click", () => leaveCredentials(() => showDone()));
+    $("saved-yes").addEventListener("click", () => answerSaved(true));
+    $("saved-no").addEventListener("click", () => answerSaved(false));
+    $("start-mfa").addEventListener("click", (e) => run(e.currentTarget, startMfa));
     $("verify").addEventListener("submit", (e) => {
       e.preventDefault();
-      busyWhile($("verify-button"), verifyCodes);
+      run($("verify-button"), verifyCodes);
     });
 
     // Pasting a link into a tab that already shows this page changes only the fragment, which loads
@@ -605,7 +753,9 @@
     // A link in the address bar starts afresh; without one, the tab resumes where it was.
     if (token) remember(enrolling ? { step: "mfa", token } : { step: "welcome", token });
     const saved = recalled() || {};
-    state.consoleUrl = typeof saved.consoleUrl === "string" ? saved.consoleUrl : "";
+    state.account = saved.account && typeof saved.account === "object" ? saved.account : null;
+    state.userName = typeof saved.userName === "string" ? saved.userName : "";
+    if (saved.claimed && saved.step !== "welcome") showPasswordGone();
     if (saved.step === "welcome" && saved.token) {
       state.token = saved.token;
       show("welcome", { focus: false });

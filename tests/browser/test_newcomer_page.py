@@ -4,41 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import time
+import json
 from typing import Any
 
-import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import PHONE, Stack
+from tests.browser.steps import CONSOLE_URL, consecutive_codes, leave_credentials, show_credentials, start_mfa
 from tests.support.api import token_of
-
-CONSOLE_URL = "https://123456789012.signin.aws.amazon.com/console"
-
-
-def show_credentials(page: Page) -> dict[str, Any]:
-    """Press "Show my credentials" and return what the API answered."""
-    with page.expect_response("**/onboarding/credentials") as answer:
-        page.get_by_role("button", name="Show my credentials").click()
-    body: dict[str, Any] = answer.value.json()
-    return body
-
-
-def start_mfa(page: Page) -> str:
-    """From the credentials step, open the MFA step and show the QR code; return the secret shown."""
-    page.get_by_role("button", name="Next: set up MFA").click()
-    page.get_by_role("button", name="Show the QR code").click()
-    secret = page.locator("#secret")
-    expect(secret).to_be_visible()
-    return secret.inner_text().replace(" ", "")
-
-
-def consecutive_codes(secret: str) -> tuple[str, str]:
-    """The previous and the current code: what a person has typed by the time the second code shows."""
-    totp = pyotp.TOTP(secret)
-    now = time.time()
-    return totp.at(now - 30), totp.at(now)
 
 
 def test_opening_the_link_spends_nothing_and_takes_the_token_out_of_the_address_bar(
@@ -155,10 +129,25 @@ def test_credentials_csv_keeps_a_spreadsheet_from_reading_a_user_name_as_a_formu
     ]
 
 
-def test_a_used_link_says_to_ask_the_admin_for_a_new_one(stack: Stack, open_page: Any) -> None:
+def test_a_reopened_link_says_it_was_opened_and_to_ask_for_an_mfa_link(stack: Stack, open_page: Any) -> None:
     url = stack.new_user()["bundle"]["url"]
     assert stack.call("POST", "/onboarding/credentials", {"token": token_of(url)})[0] == 200
-    page = open_page(url)
+    page = open_page(url, viewport=PHONE)
+
+    page.get_by_role("button", name="Show my credentials").click()
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "You already opened this link, so it cannot show your password again. To set up MFA, ask your "
+        "admin for an MFA link (an address with /enroll# in it). If you did not save your password, ask "
+        "for a new link instead."
+    )
+    expect(page.get_by_role("button", name="Show my credentials")).to_be_hidden()
+    # Nothing left on the page points at the button that went.
+    expect(page.get_by_text("press the button").filter(visible=True)).to_have_count(0)
+
+
+def test_an_unknown_link_says_to_ask_the_admin_for_a_new_one(stack: Stack, open_page: Any) -> None:
+    page = open_page(f"{stack.base}/onboard#{'A' * 43}")
 
     page.get_by_role("button", name="Show my credentials").click()
 
@@ -252,13 +241,13 @@ def test_an_error_shown_in_japanese_follows_the_language_switch(stack: Stack, op
 
     page.get_by_role("button", name="認証情報を表示する").click()
     expect(page.get_by_role("alert")).to_have_text(
-        "このリンクは有効期限が切れているか、すでに使われています。管理者に新しいリンクを依頼してください。"
+        "このリンクはすでに開かれているため、パスワードはもう表示できません。MFA を設定するには、管理者に "
+        "MFA 設定リンク (/enroll# を含むアドレス) を依頼してください。パスワードを保存していない場合は、"
+        "代わりに新しいリンクを依頼してください。"
     )
     page.get_by_role("button", name="English").click()
 
-    expect(page.get_by_role("alert")).to_have_text(
-        "This link has expired or was already used. Ask your admin for a new link."
-    )
+    expect(page.get_by_role("alert")).to_contain_text("You already opened this link")
 
 
 def test_the_code_fields_are_labelled_numeric_one_time_code_inputs(stack: Stack, open_page: Any) -> None:
@@ -304,6 +293,10 @@ def test_a_newcomer_goes_from_link_to_mfa_by_keyboard_alone(stack: Stack, open_p
     expect(page.get_by_role("heading", name="Step 1: your credentials")).to_be_focused()
     page.get_by_role("button", name="Next: set up MFA").focus()
     page.keyboard.press("Enter")
+    expect(page.get_by_text("Did you save your password?")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Yes, I saved it")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Step 2: set up MFA")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Show the QR code")).to_be_focused()
@@ -326,7 +319,7 @@ def test_a_newcomer_goes_from_link_to_mfa_by_keyboard_alone(stack: Stack, open_p
 def test_the_mfa_step_shows_the_qr_code_the_key_and_an_app_link(stack: Stack, open_page: Any) -> None:
     page = open_page(stack.new_user()["bundle"]["url"])
     show_credentials(page)
-    page.get_by_role("button", name="Next: set up MFA").click()
+    leave_credentials(page)
 
     with page.expect_response("**/onboarding/mfa") as answer:
         page.get_by_role("button", name="Show the QR code").click()
@@ -335,7 +328,9 @@ def test_the_mfa_step_shows_the_qr_code_the_key_and_an_app_link(stack: Stack, op
     qr = page.get_by_role("img", name="QR code to add your AWS account to an authenticator app")
     expect(qr).to_be_visible()
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
-    assert (qr.get_attribute("src") or "").startswith("data:image/svg+xml;base64,")
+    # The API's own data: URI, shown as an image (which runs no script), never inserted as markup.
+    assert qr.get_attribute("src") == enrollment["qr_data_uri"]
+    assert page.locator("#mfa svg").count() == 0
     expect(page.locator("#secret")).to_have_text(
         " ".join(enrollment["secret"][i : i + 4] for i in range(0, len(enrollment["secret"]), 4))
     )
@@ -403,10 +398,11 @@ def test_the_fifth_wrong_pair_says_to_ask_for_a_new_mfa_link(stack: Stack, open_
 
     assert statuses == [400, 400, 400, 400, 410]
     expect(page.get_by_role("alert")).to_have_text(
-        "This MFA setup link has expired or was used up. Ask your admin for a new MFA link (an address "
-        "with /enroll# in it)."
+        "Too many wrong codes: this MFA setup link is used up. Ask your admin for a new MFA link (an "
+        "address with /enroll# in it)."
     )
     expect(page.get_by_label("First code")).to_be_hidden()
+    expect(page.get_by_text("press the button").filter(visible=True)).to_have_count(0)
 
 
 def test_a_server_failure_says_to_try_again_later(stack: Stack, open_page: Any) -> None:
@@ -467,7 +463,7 @@ def test_new_credentials_for_someone_with_mfa_skip_the_mfa_step(stack: Stack, op
     show_credentials(page)
     expect(page.get_by_text("MFA is already set up for your user.")).to_be_visible()
     expect(page.get_by_role("button", name="Next: set up MFA")).to_be_hidden()
-    page.get_by_role("button", name="Next: sign in").click()
+    leave_credentials(page, "Next: sign in")
 
     expect(page.get_by_role("heading", name="Step 3: sign in")).to_be_focused()
     expect(page.locator("#done-console-url")).to_have_attribute("href", CONSOLE_URL)
@@ -509,8 +505,12 @@ def test_wrong_codes_on_a_phone_are_explained_next_to_the_code_fields_with_the_t
     page.get_by_role("button", name="Turn on MFA").click()
 
     alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("Those codes did not work")
-    expect(alert).to_contain_text("4 tries left")
+    expect(alert).to_have_text(
+        "Those codes did not work. Wait until your app shows a new code, type it in the first box, then "
+        "wait for the next code and type it in the second box. Check that the app shows this account "
+        "(scanned from this page, not an older one). 4 tries left; after that you need a new MFA link "
+        "from your admin."
+    )
     assert alert.evaluate("el => el.closest('form') !== null")
     assert in_view(page, "[role=alert]:not([hidden])")
     assert in_view(page, "#code1")
@@ -520,7 +520,7 @@ def test_wrong_codes_on_a_phone_are_explained_next_to_the_code_fields_with_the_t
 def test_the_tries_left_count_down_in_japanese_too(stack: Stack, open_page: Any) -> None:
     page = open_page(stack.new_user()["bundle"]["url"], locale="ja-JP", viewport=PHONE)
     page.get_by_role("button", name="認証情報を表示する").click()
-    page.get_by_role("button", name="次へ: MFA を設定する").click()
+    leave_credentials(page, "次へ: MFA を設定する", "保存しました")
     page.get_by_role("button", name="QR コードを表示する").click()
 
     for left in (4, 3):
@@ -528,7 +528,12 @@ def test_the_tries_left_count_down_in_japanese_too(stack: Stack, open_page: Any)
         page.get_by_label("次のコード").fill("222222")
         page.get_by_role("button", name="MFA を有効にする").click()
         # Wait for the page to have taken the answer in (it empties the fields) before typing again.
-        expect(page.get_by_role("alert")).to_contain_text(f"確認してください。あと {left} 回試せます")
+        expect(page.get_by_role("alert")).to_have_text(
+            "コードが正しくありません。アプリに新しいコードが表示されるのを待って 1 つ目の欄に入力し、"
+            "次のコードに切り替わったら 2 つ目の欄に入力してください。アプリのアカウントが、古いものではなく"
+            f"このページで読み取ったものか確認してください。あと {left} 回試せます。"
+            "使い切ると、管理者に新しい MFA 設定リンクを依頼する必要があります。"
+        )
 
     assert in_view(page, "[role=alert]:not([hidden])")
 
@@ -563,7 +568,7 @@ def test_a_reload_at_the_mfa_step_on_a_phone_resumes_the_mfa_step_and_enrolls(
     created = stack.new_user()
     page = open_page(created["bundle"]["url"], viewport=PHONE)
     show_credentials(page)
-    page.get_by_role("button", name="Next: set up MFA").click()
+    leave_credentials(page)
 
     page.reload()
 
@@ -611,7 +616,7 @@ def test_the_enrollment_token_never_reaches_the_address_bar_or_the_history(
 ) -> None:
     page = open_page(stack.new_user()["bundle"]["url"], viewport=PHONE)
     claimed = show_credentials(page)
-    page.get_by_role("button", name="Next: set up MFA").click()
+    leave_credentials(page)
     page.reload()
     expect(page.get_by_role("heading", name="Step 2: set up MFA")).to_be_visible()
 
@@ -657,7 +662,7 @@ def test_resuming_a_spent_enrollment_says_exactly_what_to_ask_the_admin_for(
     created = stack.new_user()
     page = open_page(created["bundle"]["url"], viewport=PHONE)
     show_credentials(page)
-    page.get_by_role("button", name="Next: set up MFA").click()
+    leave_credentials(page)
     # The admin resets the enrollment meanwhile (a new MFA link makes the old one dead).
     stack.call("POST", f"/admin/users/{created['user_name']}/enrollment", admin=True)
 
@@ -667,3 +672,47 @@ def test_resuming_a_spent_enrollment_says_exactly_what_to_ask_the_admin_for(
     expect(page.get_by_role("alert")).to_contain_text("Ask your admin for a new MFA link")
     expect(page.get_by_role("alert")).to_contain_text("/enroll#")
     assert in_view(page, "[role=alert]:not([hidden])")
+
+
+def test_the_tries_left_come_from_the_apis_data_not_its_english_sentence(
+    stack: Stack, open_page: Any
+) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"], locale="ja-JP")
+    page.get_by_role("button", name="認証情報を表示する").click()
+    leave_credentials(page, "次へ: MFA を設定する", "保存しました")
+    page.get_by_role("button", name="QR コードを表示する").click()
+    reworded = {"code": "invalid_mfa_codes", "message": "Nope (reworded, no count here).", "tries_left": 2}
+    page.route(
+        "**/onboarding/mfa/verify",
+        lambda route: route.fulfill(
+            status=400, content_type="application/json", body=json.dumps({"error": reworded})
+        ),
+    )
+
+    page.get_by_label("1 つ目のコード").fill("111111")
+    page.get_by_label("次のコード").fill("222222")
+    page.get_by_role("button", name="MFA を有効にする").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("あと 2 回試せます。")
+
+
+def test_a_broken_answer_says_something_went_wrong_and_leaves_no_unhandled_rejection(
+    stack: Stack, open_page: Any
+) -> None:
+    page = open_page(stack.new_user()["bundle"]["url"])
+    uncaught: list[str] = []
+    page.on("pageerror", lambda error: uncaught.append(str(error)))
+    show_credentials(page)
+    leave_credentials(page)
+    # A 200 without the fields the page needs: a bug on one side or the other, not the person's fault.
+    page.route(
+        "**/onboarding/mfa",
+        lambda route: route.fulfill(status=200, content_type="application/json", body="{}"),
+    )
+
+    page.get_by_role("button", name="Show the QR code").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Something went wrong on our side")
+    expect(page.get_by_role("button", name="Show the QR code")).to_be_enabled()
+    expect(page.locator("#status")).to_have_text("")
+    assert uncaught == []

@@ -74,3 +74,41 @@ def test_the_region_comes_from_an_execute_api_host() -> None:
 def test_a_custom_domain_names_no_region() -> None:
     assert region_of("https://iam.example.com/api") is None
     assert region_of("https://execute-api.eu-west-1.amazonaws.com.example.com/") is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "refusal"),
+    [
+        (
+            ["--duration", "3601", "users", "list"],
+            "must be 900-3600 seconds (15 min to 1 h: /admin/* takes no older MFA)",
+        ),
+        (["--duration", "899", "users", "list"], "must be 900-3600 seconds"),
+        (
+            ["credential-process", "--profile", "p", "--duration", "129601"],
+            "must be 900-129600 seconds (15 min to 36 h)",
+        ),
+        (["configure", "--duration", "soon"], "'soon' is not a number of seconds"),
+    ],
+)
+def test_a_duration_out_of_its_range_is_a_usage_error_that_names_the_range(
+    argv: list[str], refusal: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli("--local", *argv).code == 2
+
+    assert refusal in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "seconds"),
+    [
+        (["--duration", "900", "users", "list"], 900),
+        (["credential-process", "--profile", "p", "--duration", "129600"], 129600),
+    ],
+)
+def test_a_duration_at_the_edge_of_its_range_is_taken(argv: list[str], seconds: int) -> None:
+    from iam_onboarding_cli.main import build_parser
+
+    args = build_parser().parse_args(argv)
+
+    assert (getattr(args, "session_duration", None) or args.duration) == seconds

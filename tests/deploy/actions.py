@@ -60,11 +60,19 @@ _NOT_ANALYSED = (
     "segno.*",
     "mypy_boto3_dynamodb.type_defs",
     "mypy_boto3_iam.type_defs",
+    "mypy_boto3_kms.type_defs",
     "mypy_boto3_lambda.type_defs",
     "mypy_boto3_scheduler.type_defs",
     "mypy_boto3_ssm.type_defs",
     "mypy_boto3_sts.type_defs",
 )
+# The elements of a DynamoDB transaction, and the action IAM authorizes each as (there is no Transact*).
+TRANSACTION_ELEMENTS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
 # Allowed for every principal whatever its policies say.
 ALWAYS_ALLOWED = frozenset({"sts:GetCallerIdentity"})
 
@@ -242,6 +250,11 @@ class CodeIndex:
                 continue
             for service, method in unit.operations:
                 found[action_name(service, method)].add(name)
+            for element, action in TRANSACTION_ELEMENTS.items():
+                # A transaction is authorized as the item actions inside it: a unit that builds a
+                # `{"Put": ...}` element (a string the code names) asks for dynamodb:PutItem.
+                if element in unit.strings:
+                    found[action].add(name)
             for service in unit.dynamic_paginators:
                 # `get_paginator(variable)`: every paginated operation named in the function counts.
                 client = _client(service)

@@ -9,6 +9,7 @@ from openapi_spec_validator import validate
 
 from app import app
 from chalicelib.api.http import route_doc
+from chalicelib.errors import ProductError
 from tests.support.api import Api, token_of
 
 
@@ -47,6 +48,21 @@ def test_every_served_route_is_declared_with_its_documentation() -> None:
 
     assert undocumented == set()
     assert len(served_routes()) >= 22  # the sweep is not vacuous
+
+
+def test_every_operation_documents_the_status_of_every_product_error(api: Api) -> None:
+    doc = api.call("GET", "/openapi.json").body
+    statuses = {str(error.status) for error in _every(ProductError)}
+    operations = [op for ops in doc["paths"].values() for op in ops.values()]
+
+    assert {"401", "403", "410", "502", "503"} <= statuses  # the walk reached the subclasses' subclasses
+    assert len(operations) >= 22
+    for operation in operations:
+        assert statuses <= set(operation["responses"]), operation["summary"]
+
+
+def _every(kind: type[ProductError]) -> list[type[ProductError]]:
+    return [kind, *(c for sub in kind.__subclasses__() for c in _every(sub))]
 
 
 def test_real_responses_fit_the_documented_schemas(api: Api) -> None:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
 from chalicelib import aws
-from tests.support.slack import ADMIN, SECRET, SlackClient, SlackStandIn, signed_job
+from tests.support.faults import failing_on_the_wire
+from tests.support.slack import ADMIN, FORM, SECRET, SlackClient, SlackStandIn, signed_headers, signed_job
 
 
 def managed_users() -> list[str]:
@@ -156,10 +158,10 @@ def test_a_job_older_than_slacks_thirty_minutes_is_dropped(
     assert managed_users() == [] and stand_in.posts == []
 
 
-def test_a_signed_job_is_done_once_even_when_invoked_twice(
+def test_an_admitted_job_is_done_once_even_when_invoked_twice(
     slack: SlackClient, stand_in: SlackStandIn
 ) -> None:
-    job = signed_job(slack.form("onboard alice developer"), age=20 * 60)
+    job = slack.admitted_job(slack.form("onboard alice developer"))
 
     run_worker(job)
     run_worker(job)
@@ -171,7 +173,7 @@ def test_a_signed_job_is_done_once_even_when_invoked_twice(
 def test_a_signed_job_of_an_admin_who_left_the_admin_group_is_refused(
     slack: SlackClient, stand_in: SlackStandIn
 ) -> None:
-    job = signed_job(slack.form("onboard mallory developer"))
+    job = slack.admitted_job(slack.form("onboard mallory developer"))
     aws.iam().remove_user_from_group(GroupName="administrator", UserName="admin")
 
     run_worker(job)
@@ -212,6 +214,75 @@ def test_a_job_the_worker_cannot_check_is_dropped_without_raising(
     assert "could not check a Slack job" in caplog.text
 
 
+# --- the worker acts only on what the API admitted -----------------------------------------------------
+
+
+def test_a_signed_request_the_api_refused_as_stale_does_nothing_when_the_worker_is_invoked(
+    slack: SlackClient, stand_in: SlackStandIn
+) -> None:
+    body = slack.form("onboard mallory developer")
+    job = signed_job(body, age=10 * 60)  # within the worker's 30 minutes, past the API's 5
+    stale = {
+        "content-type": FORM,
+        "X-Slack-Request-Timestamp": job["timestamp"],
+        "X-Slack-Signature": job["signature"],
+    }
+    assert slack.post("/slack/commands", body, stale).status == 401
+
+    run_worker(job)
+
+    assert managed_users() == [] and stand_in.posts == []
+
+
+def test_a_signed_request_the_api_never_saw_does_nothing_when_the_worker_is_invoked(
+    slack: SlackClient, stand_in: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        run_worker(signed_job(slack.form("onboard mallory developer")))
+
+    assert managed_users() == [] and stand_in.posts == []
+    assert "the API did not admit" in caplog.text
+
+
+def test_a_command_is_done_when_botocore_retries_its_admission_after_aws_applied_it(
+    slack: SlackClient,
+) -> None:
+    # The once-only put took effect, its answer was lost (a 500), and botocore sent it again: that
+    # retry is the same request, not a duplicate from Slack.
+    with failing_on_the_wire(
+        aws.dynamodb(), "PutItem", "InternalServerError", status=500, attempts=1, after_effect=True
+    ) as hits:
+        reply = slack.command("onboard alice developer")
+        texts = slack.finish()
+
+    assert hits == [1] and reply.status == 200
+    assert managed_users() == ["alice"] and texts[-1].startswith(":white_check_mark: Created *alice*")
+
+
+def test_an_admitted_job_is_done_when_botocore_retries_its_consumption_after_aws_applied_it(
+    slack: SlackClient, stand_in: SlackStandIn
+) -> None:
+    job = slack.admitted_job(slack.form("onboard alice developer"))
+
+    with failing_on_the_wire(
+        aws.dynamodb(), "UpdateItem", "InternalServerError", status=500, attempts=1, after_effect=True
+    ) as hits:
+        run_worker(job)
+
+    assert hits == [1] and managed_users() == ["alice"]
+
+
+def test_a_retry_from_slack_of_an_admitted_command_is_still_ignored(slack: SlackClient) -> None:
+    body = slack.form("onboard alice developer")
+    slack.post("/slack/commands", body)
+    slack.finish()
+
+    retry = slack.post("/slack/commands", body, {**signed_headers(body), "X-Slack-Retry-Num": "1"})
+
+    assert retry.status == 200 and slack.finish() == slack.stand_in.texts()
+    assert len([t for t in slack.stand_in.texts() if "Created *alice*" in t]) == 1
+
+
 # --- Slack never acts on an administrator (no MFA on this channel) ------------------------------------
 
 
@@ -220,6 +291,15 @@ def make_administrator(name: str = "boss") -> None:
     from chalicelib.models.records import Actor
 
     wiring.creation().create_user(name, ["administrator"], Actor("tester", "rest"))
+
+
+def make_user_who_becomes_an_administrator(name: str = "boss") -> Callable[[], None]:
+    """A developer `name`, and what makes them an administrator (after the API admitted a request)."""
+    from chalicelib import wiring
+    from chalicelib.models.records import Actor
+
+    wiring.creation().create_user(name, ["developer"], Actor("tester", "rest"))
+    return lambda: aws.iam().add_user_to_group(GroupName="administrator", UserName=name)
 
 
 def test_resetting_an_administrators_mfa_over_slack_is_refused_with_the_cli_command(
@@ -256,9 +336,11 @@ def test_a_click_confirming_an_administrators_offboarding_is_refused(slack: Slac
 def test_the_worker_refuses_a_signed_mfa_reset_of_an_administrator(
     slack: SlackClient, stand_in: SlackStandIn
 ) -> None:
-    make_administrator()
+    promote = make_user_who_becomes_an_administrator()
+    job = slack.admitted_job(slack.form("reset-mfa boss"))  # boss is a developer when the API admits it
+    promote()
 
-    run_worker(signed_job(slack.form("reset-mfa boss")))
+    run_worker(job)
 
     (text,) = stand_in.texts()
     assert "`iam-onboarding users reset-mfa boss`" in text and "/enroll#" not in text
@@ -267,9 +349,11 @@ def test_the_worker_refuses_a_signed_mfa_reset_of_an_administrator(
 def test_the_worker_refuses_a_signed_click_offboarding_an_administrator(
     slack: SlackClient, stand_in: SlackStandIn
 ) -> None:
-    make_administrator()
+    promote = make_user_who_becomes_an_administrator()
+    job = slack.admitted_job(slack.click_form("offboard_confirm", "boss"), kind="interactivity")
+    promote()
 
-    run_worker(signed_job(slack.click_form("offboard_confirm", "boss"), kind="interactivity"))
+    run_worker(job)
 
     assert managed_users() == ["boss"]
     assert "`iam-onboarding users offboard boss`" in stand_in.texts()[0]

@@ -59,3 +59,23 @@ def test_no_role_policy_is_left_with_a_stage_placeholder(template: dict[str, Any
     import json
 
     assert "${Stage}" not in json.dumps(roles(template))
+
+
+def test_each_role_writes_the_logs_of_its_own_function_only(template: dict[str, Any]) -> None:
+    # `iam-onboarding-dev-*` would also match a stage named dev-anything, and every function of the stage.
+    functions = {
+        v["Properties"]["Role"]["Fn::GetAtt"][0]: v["Properties"]["FunctionName"]
+        for v in template["Resources"].values()
+        if v["Type"] == "AWS::Serverless::Function"
+    }
+    for name, role in roles(template).items():
+        for group in (
+            "iam-onboarding-dev-api_handler",
+            "iam-onboarding-dev-slack_worker",
+            "iam-onboarding-dev-daily_audit",
+            "iam-onboarding-dev-two-api_handler",
+        ):
+            arn = f"arn:aws:logs:{REGION_ACCOUNT}:log-group:/aws/lambda/{group}"
+            own = group == functions[name]
+            assert grants(role, "logs:CreateLogGroup", arn) is own, (name, group)
+            assert grants(role, "logs:PutLogEvents", f"{arn}:log-stream:x") is own, (name, group)

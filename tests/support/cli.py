@@ -91,6 +91,8 @@ class Recorder:
     base: str
     received: list[Received] = field(default_factory=list)
     reply: Any = field(default_factory=lambda: {"users": []})
+    # Answers by path, `(status, body)`, where one endpoint must answer several routes differently.
+    answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
     # When set, every request is answered `302 Found` with this Location (a proxy or custom domain would).
     redirect_to: str | None = None
 
@@ -112,8 +114,9 @@ def recording_endpoint() -> Iterator[Recorder]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            payload = json.dumps(recording.reply).encode()
-            self.send_response(200)
+            status, answer = recording.answers.get(self.path.partition("?")[0], (200, recording.reply))
+            payload = json.dumps(answer).encode()
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()

@@ -171,6 +171,34 @@ class SlackClient:
         }
         return urlencode({"payload": json.dumps(payload)}).encode()
 
+    def admitted_job(self, body: bytes, *, kind: str = "command") -> dict[str, Any]:
+        """The worker's event for `body` after the API admitted it (signed now, posted to the real route).
+
+        Whatever the API queues is kept from the worker, and what it posted is forgotten: the test
+        invokes the worker itself, as a direct `lambda:Invoke` would.
+        """
+
+        class Held:
+            def submit(self, job: object) -> None:
+                pass
+
+        job = signed_job(body, kind=kind)
+        headers = {
+            "content-type": FORM,
+            "X-Slack-Request-Timestamp": job["timestamp"],
+            "X-Slack-Signature": job["signature"],
+        }
+        path = "/slack/commands" if kind == "command" else "/slack/interactivity"
+        original = wiring.slack_jobs
+        wiring.slack_jobs = Held  # type: ignore[assignment]
+        try:
+            reply = self.post(path, body, headers)
+        finally:
+            wiring.slack_jobs = original  # type: ignore[assignment]
+        assert reply.status == 200, reply.body
+        self.stand_in.posts.clear()
+        return job
+
     def finish(self) -> list[str]:
         """Wait for the background work, then the texts posted to Slack."""
         wiring.local_slack_jobs.drain()

@@ -80,9 +80,10 @@ def test_codes_iam_rejects_count_as_a_failed_try(stubbed: tuple[Enrollment, Stub
     service, stubber = stubbed
     expect_enable(stubber, "InvalidAuthenticationCode", 403)
 
-    with pytest.raises(InvalidMfaCodes, match="4 tries left"):
+    with pytest.raises(InvalidMfaCodes, match="4 tries left") as refused:
         service.verify(TOKEN, *right_codes())
 
+    assert refused.value.details == {"tries_left": 4}
     assert wiring.store().get_link(sealing.token_id(TOKEN)).attempts == 1  # type: ignore[union-attr]
 
 

@@ -69,3 +69,64 @@ def test_a_path_parameter_without_a_rule_is_refused_when_declared() -> None:
         @route(blueprint, "/things/{thing_id}", "GET", "One thing")
         def thing(thing_id: str) -> Response:
             return Response(body={})
+
+
+def _thing_api() -> Chalice:
+    blueprint = Blueprint(__name__)
+
+    @route(
+        blueprint,
+        "/things",
+        "POST",
+        "Make a thing",
+        returns=TokenRequest,
+        status=201,
+        query_flags={"loud": "true to shout"},
+    )
+    def make_thing(loud: bool) -> TokenRequest:
+        return TokenRequest(token="LOUD" if loud else "quiet")
+
+    return _served(blueprint)
+
+
+def test_a_view_returns_its_model_and_the_route_answers_with_the_declared_status() -> None:
+    from chalice.test import Client
+
+    with Client(_thing_api()) as client:
+        reply = client.http.post("/things")
+
+    assert reply.status_code == 201
+    assert reply.json_body == {"token": "quiet"}
+    assert reply.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("query", "token"), [("?loud=true", "LOUD"), ("?loud=FALSE", "quiet"), ("", "quiet")]
+)
+def test_a_query_flag_reaches_the_view_as_a_bool(query: str, token: str) -> None:
+    from chalice.test import Client
+
+    with Client(_thing_api()) as client:
+        reply = client.http.post(f"/things{query}")
+
+    assert reply.json_body == {"token": token}
+
+
+def test_a_query_flag_that_is_not_a_boolean_is_the_one_bad_request() -> None:
+    from chalice.test import Client
+
+    with Client(_thing_api()) as client:
+        reply = client.http.post("/things?loud=maybe")
+
+    assert reply.status_code == 400
+    assert reply.json_body == {"error": {"code": "invalid_request", "message": "loud must be true or false."}}
+
+
+def test_a_view_asking_for_an_undeclared_query_flag_is_refused_when_declared() -> None:
+    blueprint = Blueprint(__name__)
+
+    with pytest.raises(TypeError, match="this route gives no loud"):
+
+        @route(blueprint, "/things", "GET", "A thing")
+        def thing(loud: bool) -> Response:
+            return Response(body={})

@@ -95,8 +95,6 @@ PASSWORD_CHECKS = [
     ),
 ]
 
-DEFAULT_SSM_KEY = "alias/aws/ssm"
-
 
 @check(
     id="slack_secret_readable_with_ssm_read",
@@ -109,9 +107,10 @@ DEFAULT_SSM_KEY = "alias/aws/ssm"
 )
 def slack_secret_readable_with_ssm_read(snapshot: AccountSnapshot) -> Failures:
     """A Slack secret of the service (the signing secret, the audit webhook URL) is stored in plain text or
-    encrypted with AWS's default aws/ssm key, which lets every principal with ssm:GetParameter decrypt it;
-    developers' ReadOnlyAccess has that. With the signing secret anyone can sign /iam commands. Not a
-    Prowler check.
+    encrypted with any key but the stack's own: AWS's default aws/ssm key lets every principal with
+    ssm:GetParameter decrypt it, and developers' ReadOnlyAccess has that. With the signing secret anyone
+    can sign /iam commands. The key is compared by its resolved ARN, however the parameter names it (alias,
+    id or ARN). Not a Prowler check.
     """
     for parameter in snapshot.secret_parameters:
         if parameter.type != "SecureString":
@@ -119,10 +118,17 @@ def slack_secret_readable_with_ssm_read(snapshot: AccountSnapshot) -> Failures:
                 parameter.name,
                 f"The parameter is a {parameter.type}: anyone who may read it reads the secret.",
             )
-        elif parameter.key_id in (None, DEFAULT_SSM_KEY) or parameter.key_id.endswith(f":{DEFAULT_SSM_KEY}"):
+        elif snapshot.secrets_key_arn is None:
             yield (
                 parameter.name,
-                "The parameter is encrypted with aws/ssm, which every ssm:GetParameter may use.",
+                "The stack's key is not known to this function (SLACK_SECRETS_KEY_ARN), so the key of the "
+                "parameter cannot be checked.",
+            )
+        elif parameter.key_arn != snapshot.secrets_key_arn:
+            yield (
+                parameter.name,
+                f"The parameter is encrypted with {parameter.key_id or 'aws/ssm'}, not the stack's key: "
+                "whoever that key lets decrypt reads it (with aws/ssm, every ssm:GetParameter).",
             )
 
 

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 AWS_LOGIN_VERSION = (2, 32, 0)  # `aws login` came with AWS CLI 2.32.0
 TOTP_STEP_SECONDS = 30
-LONG_TERM_METHODS = {"shared-credentials-file", "config-file", "env"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,8 @@ def credential_source(session: boto3.Session, profile: str) -> tuple[Check, Any]
     if found is None:
         return Check(False, f"no credentials for profile {profile}", _setup(profile)), None
     frozen = found.get_frozen_credentials()
-    if found.method in LONG_TERM_METHODS or not frozen.token:
+    # A token makes a session, wherever it is kept (aws-mfa writes one into the credentials file).
+    if not frozen.token:
         return Check(
             False,
             f"profile {profile} uses a long-term access key ({found.method}): it never carries MFA",

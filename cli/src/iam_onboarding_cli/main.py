@@ -22,7 +22,7 @@ from iam_onboarding_cli.api import Api, DevIdentity, SigV4Signing, checked_endpo
 from iam_onboarding_cli.elevation import add_elevation_commands
 from iam_onboarding_cli.errors import ApiError, CliError, CredentialsError, UsageError
 from iam_onboarding_cli.mfa import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION, MfaSessions
-from iam_onboarding_cli.terminal import add_terminal_commands
+from iam_onboarding_cli.terminal import add_terminal_commands, seconds_between
 
 LOCAL_ENDPOINT = "http://127.0.0.1:8000"
 LOCAL_ADMIN = "admin"  # the bootstrap's admin (local/bootstrap.py)
@@ -151,18 +151,6 @@ def audit_show(api: Api, args: argparse.Namespace, console: Console) -> tuple[An
 # --- the command line ------------------------------------------------------------------------------
 
 
-def _duration(value: str) -> int:
-    try:
-        seconds = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not MIN_DURATION <= seconds <= MAX_DURATION:
-        raise argparse.ArgumentTypeError(
-            f"must be {MIN_DURATION}-{MAX_DURATION} seconds (15 min to 1 h: /admin/* takes no older MFA)"
-        )
-    return seconds
-
-
 def _add_common_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     """The options every command takes, before or after the command's name.
 
@@ -192,7 +180,7 @@ def _add_common_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
     )
     group.add_argument(
         "--duration",
-        type=_duration,
+        type=seconds_between(MIN_DURATION, MAX_DURATION, "15 min to 1 h: /admin/* takes no older MFA"),
         metavar="SECONDS",
         default=default(DEFAULT_DURATION),
         help="lifetime of the cached MFA session, 900-3600 (default 3600: /admin/* takes no older MFA)",

@@ -6,6 +6,7 @@ They need no admin and no admin session: `main` runs them before it makes one.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from iam_onboarding_cli.credential_process import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
@@ -14,13 +15,18 @@ if TYPE_CHECKING:
     from iam_onboarding_cli.main import Console
 
 
-def _duration(value: str) -> int:
-    try:
-        seconds = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not MIN_DURATION <= seconds <= MAX_DURATION:
-        raise argparse.ArgumentTypeError(f"must be {MIN_DURATION}-{MAX_DURATION} seconds (15 min to 36 h)")
+def seconds_between(low: int, high: int, span: str) -> Callable[[str], int]:
+    """An argparse type: a whole number of seconds from `low` to `high`; `span` says the range in words."""
+
+    def seconds(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be {low}-{high} seconds ({span})")
+        return number
+
     return seconds
 
 
@@ -51,7 +57,7 @@ def add_terminal_commands(commands: argparse._SubParsersAction[argparse.Argument
     profile = {"default": argparse.SUPPRESS, "help": "the AWS profile (your account's alias or id)"}
     duration = {
         "dest": "session_duration",
-        "type": _duration,
+        "type": seconds_between(MIN_DURATION, MAX_DURATION, "15 min to 36 h"),
         "default": DEFAULT_DURATION,
         "metavar": "SECONDS",
         "help": f"lifetime of a new MFA session, {MIN_DURATION}-{MAX_DURATION} (default 8 h)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +55,24 @@ def test_starting_enrollment_creates_a_pending_device_and_says_how_to_add_it(api
     assert body["qr_svg"].startswith("<svg")
     assert virtual_devices() == [body["serial_number"]]
     assert enabled_devices() == []
+
+
+def test_the_start_gives_the_page_the_qr_code_as_an_image_and_the_account_as_data(api: Api) -> None:
+    aws.iam().create_account_alias(AccountAlias="team-sandbox")
+    token = enrollment_token(api)
+
+    body = api.call("POST", "/onboarding/mfa", {"token": token}).body
+
+    assert body["qr_data_uri"] == segno.make(body["otpauth_uri"], error="m").svg_data_uri(scale=4)
+    header, _, svg = body["qr_data_uri"].partition(",")
+    assert header == "data:image/svg+xml;charset=utf-8"
+    assert urllib.parse.unquote(svg).startswith("<svg xmlns='http://www.w3.org/2000/svg'")
+    assert {k: body[k] for k in ("console_url", "account_id", "account_alias", "region")} == {
+        "console_url": "https://team-sandbox.signin.aws.amazon.com/console",
+        "account_id": "123456789012",
+        "account_alias": "team-sandbox",
+        "region": "us-east-1",
+    }
 
 
 def test_the_device_name_starts_with_the_user_name_and_lives_at_the_root_path(
@@ -142,6 +161,7 @@ def test_codes_that_are_not_two_consecutive_steps_are_refused_and_nothing_is_ena
     assert reply.body["error"]["code"] == "invalid_mfa_codes"
     assert "wait until it changes" in reply.body["error"]["message"]
     assert "4 tries left" in reply.body["error"]["message"]
+    assert reply.body["error"]["tries_left"] == 4
     assert aws_calls.of("EnableMFADevice") == []
     assert enabled_devices() == []
 
@@ -182,9 +202,12 @@ def test_the_fifth_wrong_pair_spends_the_enrollment_and_deletes_the_pending_devi
     answers = [verify(api, token, *wrong) for _ in range(5)]
 
     assert [(a.status, a.body["error"]["code"]) for a in answers] == [(400, "invalid_mfa_codes")] * 4 + [
-        (410, "link_expired")
+        (410, "too_many_wrong_codes")
     ]
-    assert "Too many wrong codes" in answers[-1].body["error"]["message"]
+    assert [a.body["error"].get("tries_left") for a in answers] == [4, 3, 2, 1, None]
+    assert answers[-1].body["error"]["message"] == (
+        "Too many wrong codes: this enrollment is spent. Ask your admin for a new enrollment link."
+    )
     assert virtual_devices() == []
     assert verify(api, token, *codes(secret, clock.now)).status == 410
     assert api.call("POST", "/onboarding/mfa", {"token": token}).status == 410
@@ -200,7 +223,7 @@ def test_failures_count_across_restarts(api: Api, clock: Clock) -> None:
 
     reply = verify(api, token, *_wrong_pairs(secret, clock)["reversed"])
 
-    assert (reply.status, reply.body["error"]["code"]) == (410, "link_expired")
+    assert (reply.status, reply.body["error"]["code"]) == (410, "too_many_wrong_codes")
     assert virtual_devices() == []
 
 
@@ -337,7 +360,11 @@ def test_iam_refusing_the_codes_counts_as_a_wrong_pair(
 
     reply = verify(api, token, *codes(secret, clock.now))
 
-    assert (reply.status, reply.body["error"]["code"]) == (400, "invalid_mfa_codes")
+    assert (reply.status, reply.body["error"]["code"], reply.body["error"]["tries_left"]) == (
+        400,
+        "invalid_mfa_codes",
+        4,
+    )
     assert "4 tries left" in reply.body["error"]["message"]
     assert enabled_devices() == []
     assert verify(api, token, *codes(secret, clock.now)).status == 200

@@ -17,7 +17,6 @@ from tests.support.slack import (
     SlackClient,
     SlackStandIn,
     signed_headers,
-    signed_job,
 )
 
 PARAM = "/iam-onboarding/slack/signing-secret"
@@ -106,7 +105,7 @@ def test_the_worker_function_does_the_job_and_posts_the_outcome(
 ) -> None:
     from app import slack_worker
 
-    slack_worker(signed_job(slack.form("onboard alice developer")), None)
+    slack_worker(slack.admitted_job(slack.form("onboard alice developer")), None)
 
     assert stand_in.texts()[0].startswith(":white_check_mark: Created *alice* in developer.")
     assert stand_in.posts[0]["path"] == "/commands/T0/1/x"
@@ -117,7 +116,9 @@ def test_the_worker_function_posts_a_failure_instead_of_raising_so_lambda_does_n
 ) -> None:
     from app import slack_worker
 
-    slack_worker(signed_job(slack.click_form("offboard_confirm", "nobody"), kind="interactivity"), None)
+    slack_worker(
+        slack.admitted_job(slack.click_form("offboard_confirm", "nobody"), kind="interactivity"), None
+    )
 
     assert stand_in.texts() == [":warning: No managed user named nobody."]
 
@@ -127,7 +128,7 @@ def test_when_slack_cannot_be_reached_the_worker_logs_it_without_the_response_ur
 ) -> None:
     from app import slack_worker
 
-    job = signed_job(slack.form("onboard alice developer"))
+    job = slack.admitted_job(slack.form("onboard alice developer"))
     stand_in.close()
 
     with caplog.at_level(logging.ERROR):

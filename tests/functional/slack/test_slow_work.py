@@ -14,7 +14,7 @@ from chalicelib.models.records import Actor
 from chalicelib.models.slack import SlackJob, SlackMessage
 from chalicelib.slack.jobs import SlackWorker
 from tests.support.api import token_of
-from tests.support.slack import ACTOR, STRANGER, SlackClient, signed_headers, signed_job
+from tests.support.slack import ACTOR, STRANGER, SlackClient, signed_headers
 
 ENROLL_LINK = re.compile(r"http://127\.0\.0\.1:8000/enroll#[A-Za-z0-9_-]{43,}")
 
@@ -223,7 +223,7 @@ def test_offboarding_goes_on_when_the_progress_post_fails(slack: SlackClient) ->
         posted.append(message.text)
 
     job = SlackJob.model_validate(
-        signed_job(slack.click_form("offboard_confirm", "alice"), kind="interactivity")
+        slack.admitted_job(slack.click_form("offboard_confirm", "alice"), kind="interactivity")
     )
     SlackWorker(wiring.slack_channel, post=slack_down_once).run(job)
 
@@ -241,7 +241,7 @@ def test_a_second_click_while_offboarding_runs_is_told_so_and_leaves_the_outcome
     posts: list[SlackMessage] = []
     jobs = [
         SlackJob.model_validate(
-            signed_job(slack.click_form("offboard_confirm", "alice"), kind="interactivity")
+            slack.admitted_job(slack.click_form("offboard_confirm", "alice"), kind="interactivity")
         )
         for _ in range(2)
     ]

@@ -77,32 +77,51 @@ def test_no_password_policy_fails_every_password_check() -> None:
     assert all(len(found(check, snap)) == 1 for check in a.PASSWORD_CHECKS)
 
 
+SIGNING = "/iam-onboarding/dev/slack-signing-secret"
+STACK_KEY = "arn:aws:kms:us-east-1:123456789012:key/0f0e0d0c-1111-2222-3333-444455556666"
+AWS_SSM_KEY = "arn:aws:kms:us-east-1:123456789012:key/8f9b1ef9-32c0-4633-8394-e3add9a14d35"
+OTHER_KEY = "arn:aws:kms:us-east-1:123456789012:key/12db2628-80fe-4b21-897e-3a7999741fd7"
+
+
 @pytest.mark.parametrize(
     ("parameter", "reported"),
     [
-        (SecretParameter("/iam-onboarding/dev/slack-signing-secret", "SecureString", "alias/aws/ssm"), True),
-        (SecretParameter("/iam-onboarding/dev/slack-signing-secret", "SecureString", None), True),
-        (
-            SecretParameter(
-                "/iam-onboarding/dev/slack-signing-secret",
-                "SecureString",
-                "arn:aws:kms:us-east-1:123456789012:alias/aws/ssm",
-            ),
-            True,
-        ),
-        (SecretParameter("/iam-onboarding/dev/slack-signing-secret", "String", None), True),
-        (
-            SecretParameter(
-                "/iam-onboarding/dev/slack-signing-secret", "SecureString", "alias/iam-onboarding-dev-slack"
-            ),
-            False,
-        ),
+        (SecretParameter(SIGNING, "SecureString", "alias/aws/ssm", AWS_SSM_KEY), True),
+        (SecretParameter(SIGNING, "SecureString", None), True),
+        (SecretParameter(SIGNING, "SecureString", AWS_SSM_KEY, AWS_SSM_KEY), True),
+        (SecretParameter(SIGNING, "SecureString", "alias/someone-elses", OTHER_KEY), True),
+        (SecretParameter(SIGNING, "SecureString", "alias/gone", None), True),
+        (SecretParameter(SIGNING, "String", None), True),
+        (SecretParameter(SIGNING, "SecureString", "alias/iam-onboarding-dev-slack", STACK_KEY), False),
+        (SecretParameter(SIGNING, "SecureString", STACK_KEY.rsplit("/", 1)[1], STACK_KEY), False),
     ],
-    ids=["aws/ssm", "no key named", "aws/ssm by arn", "plain text", "the stack's key"],
+    ids=[
+        "aws/ssm",
+        "no key named",
+        "aws/ssm by key arn",
+        "another customer key",
+        "a key kms does not know",
+        "plain text",
+        "the stack's key by alias",
+        "the stack's key by id",
+    ],
 )
-def test_a_slack_secret_every_ssm_reader_can_decrypt_is_reported(
+def test_a_slack_secret_under_any_key_but_the_stacks_is_reported(
     parameter: SecretParameter, reported: bool
 ) -> None:
-    findings = found(a.slack_secret_readable_with_ssm_read, snapshot(secret_parameters=(parameter,)))
+    snap = snapshot(secret_parameters=(parameter,), secrets_key_arn=STACK_KEY)
+
+    findings = found(a.slack_secret_readable_with_ssm_read, snap)
 
     assert [resource for resource, _ in findings] == ([parameter.name] if reported else [])
+
+
+def test_a_slack_secret_is_reported_when_the_stacks_key_is_not_known() -> None:
+    parameter = SecretParameter(SIGNING, "SecureString", "alias/iam-onboarding-dev-slack", STACK_KEY)
+
+    findings = found(a.slack_secret_readable_with_ssm_read, snapshot(secret_parameters=(parameter,)))
+
+    assert [message for _, message in findings] == [
+        "The stack's key is not known to this function (SLACK_SECRETS_KEY_ARN), so the key of the parameter "
+        "cannot be checked."
+    ]
