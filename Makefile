@@ -91,6 +91,8 @@ package: venv
 	$(BIN)/python -m deploy.package --stage $(STAGE) $(BUILD)
 	$(BIN)/cfn-lint $(BUILD)/template.json
 	@echo "Built $(BUILD)/template.json and $(BUILD)/deployment.zip ($$(du -k $(BUILD)/deployment.zip | cut -f1) KiB)"
+	@# Said only when packaging was the goal: inside `make deploy` the next step is under way.
+	$(if $(filter deploy,$(MAKECMDGOALS)),,@echo "Next: make deploy ARTIFACT_BUCKET=<your code bucket> PUBLIC_BASE_URL=https://<the API's URL, no trailing slash>")
 
 # Needs the AWS CLI, credentials of an admin with MFA, and an S3 bucket for the code (ARTIFACT_BUCKET).
 # PUBLIC_BASE_URL: the API's EndpointURL without the trailing slash (known after a first deploy), or
@@ -113,6 +115,11 @@ deploy-settings:
 	  exit 1; }
 	@test -n "$(ARTIFACT_BUCKET)" || { echo "Set ARTIFACT_BUCKET=<an S3 bucket for the code, in $(DEPLOY_REGION)>"; exit 1; }
 	@test -n "$(PUBLIC_BASE_URL)" || { echo "Set PUBLIC_BASE_URL=https://..."; exit 1; }
+	@# The form the template's AllowedPattern takes (^https://[^\s]+[^/\s]$), checked here before any build.
+	@url='$(PUBLIC_BASE_URL)'; \
+	  case "$$url" in https://?*) ;; *) echo "PUBLIC_BASE_URL must start with https:// (got $$url)."; exit 1;; esac; \
+	  case "$$url" in *[[:space:]]*) echo "PUBLIC_BASE_URL must not contain spaces (got '$$url')."; exit 1;; esac; \
+	  case "$$url" in */) echo "PUBLIC_BASE_URL must not end with / (got $$url): try $${url%/}"; exit 1;; esac
 
 # --- fault injection -------------------------------------------------------------------------------
 # Every AWS call of every operation fails in turn (tests/fault_cases.py); the table in docs/evidence.md

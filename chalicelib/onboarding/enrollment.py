@@ -176,6 +176,7 @@ class Enrollment(Service):
         )
 
     def _spend(self, link: LinkRecord, record: UserRecord, source_ip: str | None = None) -> None:
+        by, now = newcomer(link.user_name, source_ip), self._clock()
         self._store.transact(
             [
                 # Deleting the link spends it and destroys the sealed seed in one write; only a live
@@ -189,16 +190,7 @@ class Enrollment(Service):
                 ),
                 # The newcomer acts on their own link: they are the actor (from where: a leaked link's use
                 # can be told apart), the channel is the page.
-                self._store.trail_put(
-                    TrailEntry(
-                        newcomer(link.user_name, source_ip),
-                        "enroll_mfa",
-                        link.user_name,
-                        "onboarding",
-                        "ok",
-                        self._clock(),
-                    )
-                ),
+                self._store.trail_put(TrailEntry(by, "enroll_mfa", link.user_name, "onboarding", "ok", now)),
             ]
         )
 

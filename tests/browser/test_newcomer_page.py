@@ -403,6 +403,8 @@ def test_the_fifth_wrong_pair_says_to_ask_for_a_new_mfa_link(stack: Stack, open_
     )
     expect(page.get_by_label("First code")).to_be_hidden()
     expect(page.get_by_text("press the button").filter(visible=True)).to_have_count(0)
+    # Failed for good: the tab keeps no token a "reopen closed tab" could bring back (N8).
+    assert page.evaluate("sessionStorage.length") == 0
 
 
 def test_a_server_failure_says_to_try_again_later(stack: Stack, open_page: Any) -> None:
@@ -478,6 +480,7 @@ def test_an_expired_enrollment_link_says_to_ask_for_a_new_mfa_link(stack: Stack,
         "This MFA setup link has expired or was used up. Ask your admin for a new MFA link (an address "
         "with /enroll# in it)."
     )
+    assert page.evaluate("sessionStorage.length") == 0
 
 
 # Nobody gets stuck: on a phone, wrong codes and a reload must not strand the newcomer.

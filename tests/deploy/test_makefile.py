@@ -83,3 +83,44 @@ def test_make_help_lists_package_and_deploy(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     listed = [line.split()[1] for line in done.stdout.splitlines() if line.startswith("make ")]
     assert {"run", "test", "package", "deploy"} <= set(listed)
+
+
+@pytest.mark.parametrize(
+    ("url", "wrong"),
+    [
+        ("http://abc.example.com", "must start with https://"),
+        ("https://abc.execute-api.eu-west-1.amazonaws.com/api/", "must not end with /"),
+        ("https://abc example.com", "must not contain spaces"),
+    ],
+)
+def test_make_deploy_refuses_a_public_base_url_of_the_wrong_form_before_building(
+    tmp_path: Path, url: str, wrong: str
+) -> None:
+    build = tmp_path / "build"
+
+    done = make(
+        tmp_path,
+        "deploy",
+        "ARTIFACT_BUCKET=my-artifacts",
+        f"PUBLIC_BASE_URL={url}",
+        f"BUILD={build}",
+        region_in_profile="eu-west-1",
+    )
+
+    assert done.returncode != 0
+    assert f"PUBLIC_BASE_URL {wrong}" in done.stdout
+    assert not build.exists()
+
+
+def test_make_package_ends_with_the_deploy_command_to_run_next(tmp_path: Path) -> None:
+    done = make(tmp_path, "-n", "package")
+
+    assert done.returncode == 0, done.stderr
+    assert "Next: make deploy ARTIFACT_BUCKET=" in done.stdout
+
+
+def test_make_deploy_does_not_tell_to_run_make_deploy_next(tmp_path: Path) -> None:
+    done = make(tmp_path, "-n", "deploy", *SETTINGS, region_in_profile="eu-west-1")
+
+    assert done.returncode == 0, done.stderr
+    assert "Next: make deploy" not in done.stdout
