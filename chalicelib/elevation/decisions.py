@@ -8,12 +8,15 @@ joining, the grant is read again: if it was ended meanwhile, the membership goes
 
 from __future__ import annotations
 
+from contextlib import suppress
+from typing import NoReturn
+
 from botocore.exceptions import ClientError
 
 from chalicelib.aws_errors import step_error
 from chalicelib.elevation.membership import ElevationService
 from chalicelib.elevation.views import elevation_body, trail_detail
-from chalicelib.errors import ElevationNotFound, ElevationNotPending, SelfApproval
+from chalicelib.errors import ElevationNotFound, ElevationNotPending, SelfApproval, UserNotFound
 from chalicelib.models.elevation import Elevation
 from chalicelib.models.records import Actor, GrantRecord, GrantState
 from chalicelib.state import Conflict
@@ -33,7 +36,9 @@ class ElevationDecisions(ElevationService):
         for _ in range(3):
             grant = self._pending(grant_id, approver, retried_ok=True)
             if grant.state_at(self._now()) is GrantState.APPROVED:
-                return self._finish(grant)  # approved already (by this request's retry or another admin)
+                return self._finish(
+                    grant, actor
+                )  # approved already (by this request's retry or another admin)
             now = self._now()
             changes: dict[str, str | int | None] = {
                 "state": GrantState.APPROVED.value,
@@ -57,7 +62,7 @@ class ElevationDecisions(ElevationService):
                 continue  # decided or withdrawn meanwhile: read it again
             except ClientError as error:
                 raise step_error(f"Approving {grant_id}", "StateWrite", error) from error
-            return self._finish(self._grant(grant_id) or grant)
+            return self._finish(grant.written(**changes), actor)
         raise ElevationNotPending(f"{grant_id} kept changing while this approval ran; look at it again.")
 
     @recorded("elevation_deny", target="grant_id")
@@ -82,7 +87,7 @@ class ElevationDecisions(ElevationService):
             ) from error
         except ClientError as error:
             raise step_error(f"Denying {grant_id}", "StateWrite", error) from error
-        return elevation_body(self._grant(grant_id) or grant, self._now())
+        return elevation_body(grant.written(**changes), self._now())
 
     def _pending(self, grant_id: str, approver: str | None, *, retried_ok: bool) -> GrantRecord:
         """The request `grant_id` if `approver` may decide it now (approved, too, when `retried_ok`)."""
@@ -96,7 +101,15 @@ class ElevationDecisions(ElevationService):
             return grant
         raise ElevationNotPending(f"{grant_id} is {state.value}; only a pending request can be decided.")
 
-    def _finish(self, grant: GrantRecord) -> Elevation:
+    def _user_gone(self, grant: GrantRecord, actor: Actor) -> NoReturn:
+        """The grant of a user who is no IAM user any more (offboarded while it was approved) ends
+        unused, its schedule with it."""
+        self._schedules.delete(grant.grant_id)
+        with suppress(Conflict):  # ended meanwhile (by the offboarding): nothing left to end
+            self._write_end(grant, actor, GrantState.ENDED)
+        raise UserNotFound(f"{grant.user_name} is no IAM user any more: nothing was granted.")
+
+    def _finish(self, grant: GrantRecord, actor: Actor) -> Elevation:
         """The schedule, then the membership, of an approved grant (each idempotent); undone if the
         grant ended meanwhile."""
         assert grant.ends_at is not None  # set in the approving write
@@ -104,11 +117,14 @@ class ElevationDecisions(ElevationService):
         try:
             self._schedules.create(grant.grant_id, grant.ends_at)
             step = "AddUserToGroup"
-            self._join(grant)
+            if not self._join(grant):
+                self._user_gone(grant, actor)
+            step = "StateRead"  # ended while it joined? Then the membership goes again.
+            now_read = self._grant(grant.grant_id) or grant
+            if not now_read.live_at(self._now()):
+                step = "RemoveUserFromGroup"
+                self._schedules.delete(grant.grant_id)
+                self._settle(grant.user_name, grant.group)
         except ClientError as error:
             raise step_error(f"Approving {grant.grant_id}", step, error, outcome=_RUN_AGAIN) from error
-        now_read = self._grant(grant.grant_id) or grant
-        if not now_read.live_at(self._now()):
-            self._schedules.delete(grant.grant_id)
-            self._settle(grant.user_name, grant.group)
         return elevation_body(now_read, self._now())

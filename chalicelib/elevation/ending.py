@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.aws_errors import step_error
 from chalicelib.elevation.membership import ElevationService
-from chalicelib.elevation.views import elevation_body, trail_detail
+from chalicelib.elevation.views import elevation_body
 from chalicelib.errors import ElevationNotFound, ElevationNotPending
 from chalicelib.models.elevation import Elevation
 from chalicelib.models.records import Actor, GrantRecord, GrantState
@@ -50,10 +50,10 @@ class GrantEnding(ElevationService):
             try:
                 if grant.state not in _OVER:
                     ending = GrantState.EXPIRED if state is GrantState.EXPIRED else GrantState.ENDED
-                    self._write_end(grant, actor, ending)
+                    grant = self._write_end(grant, actor, ending)
             except Conflict:
                 continue
-            return self._clean_up(grant_id, action=f"Ending {grant_id}")
+            return self._clean_up(grant, action=f"Ending {grant_id}")
         raise ElevationNotPending(f"{grant_id} kept changing while this request ran; look at it again.")
 
     def revoke(self, grant_id: str) -> bool:
@@ -107,28 +107,10 @@ class GrantEnding(ElevationService):
             ended.append(grant.grant_id)
         return ended
 
-    def _write_end(self, grant: GrantRecord, actor: Actor, state: GrantState) -> None:
-        now = self._now()
-        action = {GrantState.EXPIRED: "elevation_expire"}.get(state, "elevation_end")
-        if grant.state is GrantState.PENDING:
-            action = "elevation_withdraw"
-        writes = [
-            self._store.grant_update(grant, state=state.value, ended_at=now, ended_by=actor.id),
-            self.trail.ok(actor, action, grant.user_name, detail=trail_detail(grant)),
-        ]
-        if grant.state is GrantState.PENDING:
-            writes.insert(1, self._store.pending_slot_freed(grant))
-        try:
-            self._store.transact(writes)
-        except ClientError as error:
-            raise step_error(f"Ending {grant.grant_id}", "StateWrite", error) from error
-
-    def _clean_up(self, grant_id: str, *, action: str) -> Elevation:
-        grant = self._grant(grant_id)
-        assert grant is not None  # grants are never deleted (but by the TTL, after 90 days)
+    def _clean_up(self, grant: GrantRecord, *, action: str) -> Elevation:
         step = "DeleteSchedule"
         try:
-            self._schedules.delete(grant_id)
+            self._schedules.delete(grant.grant_id)
             step = "RemoveUserFromGroup"
             if grant.ends_at is not None:  # a withdrawn request never granted anything to take back
                 self._settle(grant.user_name, grant.group)

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws_errors import error_code, retry_eventual
+from chalicelib.aws_errors import error_code, retry_eventual, step_error
 from chalicelib.config import Settings
 from chalicelib.elevation.schedules import GrantSchedules
-from chalicelib.models.records import GrantRecord
+from chalicelib.elevation.views import trail_detail
+from chalicelib.models.records import Actor, GrantRecord, GrantState
 from chalicelib.service import Service, utc_now
 from chalicelib.state import StateStore
 
@@ -45,9 +46,16 @@ class ElevationService(Service):
     def _grant(self, grant_id: str) -> GrantRecord | None:
         return self._store.get_grant(grant_id)
 
-    def _join(self, grant: GrantRecord) -> None:
-        """Add the grant's user to its group (IAM does nothing when they are a member already)."""
-        retry_eventual(self._iam.add_user_to_group, GroupName=grant.group, UserName=grant.user_name)
+    def _join(self, grant: GrantRecord) -> bool:
+        """Add the grant's user to its group (IAM does nothing when they are a member already); False
+        when IAM has no such user (any more)."""
+        try:
+            retry_eventual(self._iam.add_user_to_group, GroupName=grant.group, UserName=grant.user_name)
+        except ClientError as error:
+            if error_code(error) != "NoSuchEntity":
+                raise
+            return False
+        return True
 
     def _settle(self, user_name: str, group: str) -> bool:
         """Remove `user_name` from `group` unless a live grant or the break-glass list keeps them there;
@@ -68,3 +76,25 @@ class ElevationService(Service):
                 raise
             return False
         return True
+
+    def _write_end(self, grant: GrantRecord, actor: Actor, state: GrantState) -> GrantRecord:
+        """End `grant` as it was read (`Conflict` if anyone wrote it since); the grant as written."""
+        changes: dict[str, str | int | None] = {
+            "state": state.value,
+            "ended_at": self._now(),
+            "ended_by": actor.id,
+        }
+        action = {GrantState.EXPIRED: "elevation_expire"}.get(state, "elevation_end")
+        if grant.state is GrantState.PENDING:
+            action = "elevation_withdraw"
+        writes = [
+            self._store.grant_update(grant, **changes),
+            self.trail.ok(actor, action, grant.user_name, detail=trail_detail(grant)),
+        ]
+        if grant.state is GrantState.PENDING:
+            writes.insert(1, self._store.pending_slot_freed(grant))
+        try:
+            self._store.transact(writes)
+        except ClientError as error:
+            raise step_error(f"Ending {grant.grant_id}", "StateWrite", error) from error
+        return grant.written(**changes)

@@ -6,7 +6,7 @@ live below both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -139,3 +139,9 @@ class GrantRecord:
     def live_at(self, now: int) -> bool:
         """Whether this grant entitles its user to the group at `now`."""
         return self.state_at(now) is GrantState.APPROVED
+
+    def written(self, **changes: str | int | None) -> GrantRecord:
+        """This record as its conditional update with `changes` leaves it: no read needed after the write."""
+        if "state" in changes:
+            changes["state"] = GrantState(str(changes["state"]))
+        return replace(self, version=self.version + 1, **changes)  # type: ignore[arg-type]

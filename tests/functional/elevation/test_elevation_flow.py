@@ -3,7 +3,7 @@ emulator, due, not a member; and every way it can go otherwise."""
 
 from __future__ import annotations
 
-from chalicelib import wiring
+from chalicelib import aws, wiring
 from chalicelib.state import StateStore
 from tests.functional.elevation.conftest import Clock
 from tests.functional.elevation.support import (
@@ -231,3 +231,20 @@ def test_offboarding_withdraws_a_pending_request(api: Api, clock: Clock) -> None
     assert api.as_admin("DELETE", "/admin/users/alice").status == 200
 
     assert decide(api, pending).status == 409
+
+
+def test_approving_the_request_of_a_user_iam_no_longer_has_ends_it_unused(api: Api, clock: Clock) -> None:
+    make_user(api, "alice")
+    grant_id = asked(api, "alice")
+    iam = aws.iam()  # gone behind the product's back, as a hand-made deletion in the console would
+    iam.delete_login_profile(UserName="alice")
+    iam.remove_user_from_group(GroupName="developer", UserName="alice")
+    iam.delete_user(UserName="alice")
+
+    approved = decide(api, grant_id)
+
+    assert approved.status == 404, approved.body
+    assert "alice" in approved.body["error"]["message"]
+    assert schedules() == {}
+    mine = decide(api, grant_id)
+    assert mine.status == 409 and "ended" in mine.body["error"]["message"]
