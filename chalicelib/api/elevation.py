@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
 from chalicelib import wiring_elevation as wiring
-from chalicelib.api.http import json_response, route
+from chalicelib.api.http import route
 from chalicelib.errors import MfaRequired, NotAnIamUser
 from chalicelib.models.elevation import Elevation, ElevationDecision, ElevationList, ElevationRequest
 from chalicelib.models.records import Actor
@@ -34,20 +34,20 @@ def _requester(caller: Caller) -> tuple[str, Actor]:
     status=201,
     access="iam",
 )
-def request_elevation(body: ElevationRequest, caller: Caller) -> Response:
+def request_elevation(body: ElevationRequest, caller: Caller) -> Elevation:
     """A pending request, posted to the Slack channel; another admin approves it."""
     user_name, actor = _requester(caller)
     asked = wiring.elevation_requests().request(user_name, body, actor, announce=wiring.announce_elevation)
-    return json_response(asked, status=201)
+    return asked
 
 
 @route(
     elevation, "/elevations", "GET", "My elevation requests and grants", returns=ElevationList, access="iam"
 )
-def my_elevations(caller: Caller) -> Response:
+def my_elevations(caller: Caller) -> ElevationList:
     """The caller's own requests and grants, newest first."""
     user_name, _ = _requester(caller)
-    return json_response(ElevationList(elevations=wiring.elevation_requests().mine(user_name)))
+    return ElevationList(elevations=wiring.elevation_requests().mine(user_name))
 
 
 @route(
@@ -58,10 +58,10 @@ def my_elevations(caller: Caller) -> Response:
     returns=Elevation,
     access="iam",
 )
-def end_my_elevation(elevation_id: str, caller: Caller) -> Response:
+def end_my_elevation(elevation_id: str, caller: Caller) -> Elevation:
     """End the caller's own grant now ("I'm done"), or withdraw their pending request."""
     user_name, actor = _requester(caller)
-    return json_response(wiring.grant_ending().end(elevation_id, actor, own=user_name))
+    return wiring.grant_ending().end(elevation_id, actor, own=user_name)
 
 
 @route(
@@ -72,9 +72,9 @@ def end_my_elevation(elevation_id: str, caller: Caller) -> Response:
     returns=ElevationList,
     access="admin",
 )
-def all_elevations() -> Response:
+def all_elevations() -> ElevationList:
     """Every request and grant kept, newest first."""
-    return json_response(ElevationList(elevations=wiring.elevation_requests().everyone()))
+    return ElevationList(elevations=wiring.elevation_requests().everyone())
 
 
 @route(
@@ -86,10 +86,10 @@ def all_elevations() -> Response:
     returns=Elevation,
     access="admin",
 )
-def approve_elevation(elevation_id: str, body: ElevationDecision, caller: Caller, actor: Actor) -> Response:
+def approve_elevation(elevation_id: str, body: ElevationDecision, caller: Caller, actor: Actor) -> Elevation:
     """The requester joins the group; one schedule ends it. Never the requester's own."""
     decided = wiring.elevation_decisions().approve(elevation_id, caller.user_name, actor, body.reason)
-    return json_response(decided)
+    return decided
 
 
 @route(
@@ -101,10 +101,10 @@ def approve_elevation(elevation_id: str, body: ElevationDecision, caller: Caller
     returns=Elevation,
     access="admin",
 )
-def deny_elevation(elevation_id: str, body: ElevationDecision, caller: Caller, actor: Actor) -> Response:
+def deny_elevation(elevation_id: str, body: ElevationDecision, caller: Caller, actor: Actor) -> Elevation:
     """The request is denied; its user may ask again."""
     decided = wiring.elevation_decisions().deny(elevation_id, caller.user_name, actor, body.reason)
-    return json_response(decided)
+    return decided
 
 
 @route(
@@ -115,6 +115,6 @@ def deny_elevation(elevation_id: str, body: ElevationDecision, caller: Caller, a
     returns=Elevation,
     access="admin",
 )
-def end_elevation(elevation_id: str, actor: Actor) -> Response:
+def end_elevation(elevation_id: str, actor: Actor) -> Elevation:
     """End a grant now (or withdraw a pending request), whoever's it is."""
-    return json_response(wiring.grant_ending().end(elevation_id, actor))
+    return wiring.grant_ending().end(elevation_id, actor)
