@@ -1,7 +1,7 @@
 """Random sequences of operations on a few users, with AWS calls failing transiently before or after
 they take effect: after each step no half-made user and no lock left, no member of an elevate group
-without a live grant, every answer in words; at the end, at most the newest link of each kind works. A failing sequence shrinks to a short replay
-(hypothesis' stateful testing).
+without a live grant, every answer in words; at the end, at most the newest link of each kind works. A
+failing sequence shrinks to a short replay (hypothesis' stateful testing).
 """
 
 from __future__ import annotations
