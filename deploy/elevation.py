@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.config import ELEVATION_CEILING_MINUTES
+
 GROUP_RESOURCE = "ElevationScheduleGroup"
 QUEUE_RESOURCE = "ElevationDeadLetterQueue"
 ROLE_RESOURCE = "ElevationSchedulerRole"
@@ -93,4 +95,21 @@ def elevation_variables(resource_id: str) -> dict[str, Any]:
         "ELEVATION_REVOKE_FUNCTION": {"Ref": REVOKE_FUNCTION},
         "ELEVATION_SCHEDULER_ROLE_ARN": {"Fn::GetAtt": [ROLE_RESOURCE, "Arn"]},
         "ELEVATION_DEAD_LETTER_ARN": {"Fn::GetAtt": [QUEUE_RESOURCE, "Arn"]},
+        "ELEVATION_MAX_MINUTES": {"Ref": MAX_MINUTES_PARAMETER},
+    }
+
+
+MAX_MINUTES_PARAMETER = "ElevationMaxMinutes"
+
+
+def elevation_parameters() -> dict[str, Any]:
+    """The template parameter that caps how long a grant may be asked for (SPEC §15: 480 at most)."""
+    return {
+        MAX_MINUTES_PARAMETER: {
+            "Type": "Number",
+            "Default": ELEVATION_CEILING_MINUTES,
+            "MinValue": 1,
+            "MaxValue": ELEVATION_CEILING_MINUTES,
+            "Description": "The longest temporary elevation a user may ask for, in minutes.",
+        }
     }

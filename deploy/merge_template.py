@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.state import table_definition
-from deploy.elevation import REVOKE_FUNCTION, elevation_resources, elevation_variables
+from deploy.elevation import REVOKE_FUNCTION, elevation_parameters, elevation_resources, elevation_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCE_POLICY_FILE = ROOT / "policies" / "api-gateway.json"
@@ -352,6 +352,8 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
             "Default": "",
             "Description": f"The Slack {what} whose signed requests are trusted; Slack is off without it.",
         }
+
+    parameters.update(elevation_parameters())
 
     for resource_id, function in functions.items():
         props = function["Properties"]
