@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_ssm import SSMClient
     from mypy_boto3_sts import STSClient
 
@@ -77,3 +78,10 @@ def kms() -> KMSClient:
 def lambda_() -> LambdaClient:
     """The Lambda client of this container (the Slack channel hands slow work to its worker function)."""
     return boto3.client("lambda", config=_CONFIG)
+
+
+@caches.register
+@functools.cache
+def scheduler() -> EventBridgeSchedulerClient:
+    """The EventBridge Scheduler client of this container (the schedules that end elevation grants)."""
+    return boto3.client("scheduler", config=_CONFIG)

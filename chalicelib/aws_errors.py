@@ -32,6 +32,7 @@ UNAVAILABLE_CODES = EVENTUAL_CONSISTENCY_CODES | frozenset(
         "ServiceUnavailable",
         "InternalFailure",
         "InternalServerError",
+        "InternalServerException",
     }
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,32 @@ class GroupSpec:
     # An admin group may be granted over Slack only when the manifest says so: making an administrator
     # takes the REST API and an MFA session by default.
     slack: bool = False
+    # Members come and go by temporary elevation (SPEC §15): a member without a live grant is a finding,
+    # unless listed as this group's break-glass user.
+    elevate: bool = False
+    break_glass: tuple[str, ...] = ()
+
+
+# The longest elevation SPEC §15 allows; `ELEVATION_MAX_MINUTES` may lower it, never raise it.
+ELEVATION_CEILING_MINUTES = 480
+
+
+@dataclass(frozen=True)
+class ElevationSettings:
+    """Where the schedules that end grants live and what they invoke (deployed: the stack's; locally:
+    the emulator's, fired by `make run`)."""
+
+    max_minutes: int = 480
+    schedule_group: str = "iam-onboarding-local"
+    # The revoke function the schedules invoke, the role Scheduler assumes to invoke it, and the queue
+    # that keeps an invocation Scheduler gave up on.
+    revoke_function_arn: str = (
+        "arn:aws:lambda:us-east-1:123456789012:function:iam-onboarding-local-elevation_revoke"
+    )
+    scheduler_role_arn: str = "arn:aws:iam::123456789012:role/iam-onboarding-local-scheduler"
+    dead_letter_arn: str = "arn:aws:sqs:us-east-1:123456789012:iam-onboarding-local-elevation-dlq"
+    # Deployed, the audit asks the revoke function to sweep (its own role stays read-only); None: in process.
+    revoke_function: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,11 +67,17 @@ class Settings:
     groups: dict[str, GroupSpec]
     # The region this service runs in: the newcomer's page proposes it for the terminal profile.
     region: str = "us-east-1"
+    elevation: ElevationSettings = field(default_factory=ElevationSettings)
 
     @property
     def admin_groups(self) -> frozenset[str]:
         """Groups whose members may call `/admin/*`."""
         return frozenset(name for name, spec in self.groups.items() if spec.admin)
+
+    @property
+    def elevate_groups(self) -> frozenset[str]:
+        """Groups a user may ask to join for a while (`"elevate": true`)."""
+        return frozenset(name for name, spec in self.groups.items() if spec.elevate)
 
 
 def _hours(name: str, default: int) -> timedelta:
@@ -62,6 +94,8 @@ def load_groups_manifest(path: Path | None = None) -> dict[str, GroupSpec]:
             local_policies=tuple(spec.get("local_policies", [])),
             admin=bool(spec.get("admin", False)),
             slack=bool(spec.get("slack", False)),
+            elevate=bool(spec.get("elevate", False)),
+            break_glass=tuple(spec.get("break_glass", [])),
         )
         for name, spec in raw["groups"].items()
     }
@@ -83,6 +117,23 @@ def settings() -> Settings:
         enrollment_link_ttl=_hours("ENROLLMENT_LINK_HOURS", 24),
         groups=load_groups_manifest(),
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        elevation=elevation_settings(),
+    )
+
+
+def elevation_settings() -> ElevationSettings:
+    """The elevation settings from the environment (`ELEVATION_*`); the local defaults otherwise."""
+    default = ElevationSettings()
+    most = int(os.environ.get("ELEVATION_MAX_MINUTES", str(ELEVATION_CEILING_MINUTES)))
+    if not 1 <= most <= ELEVATION_CEILING_MINUTES:
+        raise ValueError(f"ELEVATION_MAX_MINUTES must be 1-{ELEVATION_CEILING_MINUTES}")
+    return ElevationSettings(
+        max_minutes=most,
+        schedule_group=os.environ.get("ELEVATION_SCHEDULE_GROUP") or default.schedule_group,
+        revoke_function_arn=os.environ.get("ELEVATION_REVOKE_FUNCTION_ARN") or default.revoke_function_arn,
+        scheduler_role_arn=os.environ.get("ELEVATION_SCHEDULER_ROLE_ARN") or default.scheduler_role_arn,
+        dead_letter_arn=os.environ.get("ELEVATION_DEAD_LETTER_ARN") or default.dead_letter_arn,
+        revoke_function=os.environ.get("ELEVATION_REVOKE_FUNCTION") or None,
     )
 
 

@@ -241,3 +241,45 @@ class NoReport(ProductError):
 
     status = 404
     code = "no_report"
+
+
+class NotAnIamUser(ProductError):
+    """Only an IAM user (no role, assumed-role or federated session, no root) may do this."""
+
+    status = 403
+    code = "forbidden"
+
+
+class ElevationNotFound(ProductError):
+    """No elevation request of that id (or none of the caller's)."""
+
+    status = 404
+    code = "elevation_not_found"
+
+
+class SelfApproval(ProductError):
+    """An admin tried to approve or deny their own elevation request."""
+
+    status = 403
+    code = "self_approval"
+
+
+class ElevationPending(ProductError):
+    """The user already has a pending request for that group."""
+
+    status = 409
+    code = "elevation_pending"
+
+
+class ElevationNotPending(ProductError):
+    """The request was decided already, lapsed, or was withdrawn: it cannot be decided now."""
+
+    status = 409
+    code = "elevation_not_pending"
+
+
+class MfaRequired(ProductError):
+    """The caller signed with a long-term key, which never carries MFA."""
+
+    status = 403
+    code = "mfa_required"

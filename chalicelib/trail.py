@@ -26,15 +26,21 @@ class Trail:
         self._store = store
         self._clock = clock
 
-    def ok(self, actor: Actor, action: str, target: str, *, outcome: str = "ok") -> TransactWriteItemTypeDef:
+    def ok(
+        self, actor: Actor, action: str, target: str, *, outcome: str = "ok", detail: str | None = None
+    ) -> TransactWriteItemTypeDef:
         """The success entry of an action, as a write of the transaction that does the action."""
         return self._store.trail_put(
-            TrailEntry(actor.id, action, target, actor.channel, outcome, self._clock())
+            TrailEntry(actor.id, action, target, actor.channel, outcome, self._clock(), detail)
         )
 
-    def failed(self, actor: Actor, action: str, target: str, error: BaseException) -> None:
+    def failed(
+        self, actor: Actor, action: str, target: str, error: BaseException, *, detail: str | None = None
+    ) -> None:
         """Record that an action failed; losing this record must not hide the real error."""
-        entry = TrailEntry(actor.id, action, target, actor.channel, failure_text(error), self._clock())
+        entry = TrailEntry(
+            actor.id, action, target, actor.channel, failure_text(error), self._clock(), detail
+        )
         with contextlib.suppress(Exception):
             self._store.record(entry)
 

@@ -65,8 +65,9 @@ def reissue() -> Reissue:
 def offboarding() -> Offboarding:
     """Offboarding managed users (and listing what that would remove)."""
     from chalicelib.people.offboarding import Offboarding
+    from chalicelib.wiring_elevation import grant_ending
 
-    return Offboarding(aws.iam(), store(), settings())
+    return Offboarding(aws.iam(), store(), settings(), end_grants=grant_ending().end_all_of)
 
 
 def mfa_admin() -> MfaAdmin:
@@ -192,6 +193,7 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
     `report_deadline` bounds the wait for IAM's credential report: 20 s fits API Gateway's 29 s limit.
     """
     from chalicelib.audit.auditor import Auditor
+    from chalicelib.wiring_elevation import sweep_elevations
 
     conf = slack_settings()
     # The audit checks how the Slack secrets are stored (never reads them): the names are settings.
@@ -206,6 +208,7 @@ def auditor(*, report_deadline: float = 20.0) -> Auditor:
         kms=aws.kms() if secrets else None,
         secret_parameters=secrets,
         secrets_key_arn=conf.secrets_key_arn,
+        sweep=sweep_elevations,
     )
 
 

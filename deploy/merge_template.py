@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.state import table_definition
+from deploy.elevation import REVOKE_FUNCTION, elevation_parameters, elevation_resources, elevation_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCE_POLICY_FILE = ROOT / "policies" / "api-gateway.json"
@@ -352,6 +353,8 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
             "Description": f"The Slack {what} whose signed requests are trusted; Slack is off without it.",
         }
 
+    parameters.update(elevation_parameters())
+
     for resource_id, function in functions.items():
         props = function["Properties"]
         props["FunctionName"] = f"{APP_NAME}-{stage}-{_function_name(resource_id)}"
@@ -361,6 +364,8 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
         variables["SLACK_ADMINS"] = {"Ref": "SlackAdmins"}
         variables["SLACK_TEAM_ID"] = {"Ref": "SlackTeamId"}
         variables["SLACK_APP_ID"] = {"Ref": "SlackAppId"}
+        if REVOKE_FUNCTION in functions:
+            variables.update(elevation_variables(resource_id))
         if (
             "SlackWorker" in functions
             and "SLACK_WORKER_FUNCTION" in variables
@@ -396,7 +401,10 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
             "SlackSigningSecretParam": [
                 _role_of(functions[f]) for f in ("APIHandler", "SlackWorker") if f in functions
             ],
-            "SlackAuditWebhookParam": [_role_of(functions[f]) for f in ("DailyAudit",) if f in functions],
+            # The API posts each elevation request to the channel through the same webhook.
+            "SlackAuditWebhookParam": [
+                _role_of(functions[f]) for f in ("DailyAudit", "APIHandler") if f in functions
+            ],
         },
         parameters=parameters,
     )
@@ -417,6 +425,8 @@ def merge(template: dict[str, Any], stage: str, resource_policy: dict[str, Any])
         "Type": "AWS::KMS::Alias",
         "Properties": {"AliasName": alias, "TargetKeyId": {"Ref": KEY_RESOURCE}},
     }
+    if REVOKE_FUNCTION in functions:
+        resources.update(elevation_resources(APP_NAME, stage))
     outputs = merged.setdefault("Outputs", {})
     outputs["StateTableName"] = {"Value": {"Ref": TABLE_RESOURCE}}
     outputs["SlackSecretsKeyAlias"] = {

@@ -20,14 +20,22 @@ from deploy.bootstrap_account import PASSWORD_POLICY, plan
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
 
 ADMIN_USER = "admin"
 # The seed's policy (SPEC §8): what a real account gets (deploy/), without CIS's reuse prevention.
 SEED_PASSWORD_POLICY = {k: v for k, v in PASSWORD_POLICY.items() if k != "PasswordReusePrevention"}
 
 
-def bootstrap(iam: IAMClient, dynamodb: DynamoDBClient, settings: Settings, account_id: str) -> None:
-    """Password policy, groups with their policies, the state table and the local admin."""
+def bootstrap(
+    iam: IAMClient,
+    dynamodb: DynamoDBClient,
+    settings: Settings,
+    account_id: str,
+    scheduler: EventBridgeSchedulerClient | None = None,
+) -> None:
+    """Password policy, groups with their policies, the state table, the schedule group of elevation
+    grants (deployed, the stack makes it) and the local admin."""
     for step in plan(iam, account_id, replace_password_policy=True, password_policy=SEED_PASSWORD_POLICY):
         step.apply()
 
@@ -41,6 +49,13 @@ def bootstrap(iam: IAMClient, dynamodb: DynamoDBClient, settings: Settings, acco
     except ClientError as error:
         if error_code(error) != "ResourceInUseException":
             raise
+
+    if scheduler is not None:
+        try:
+            scheduler.create_schedule_group(Name=settings.elevation.schedule_group)
+        except ClientError as error:
+            if error_code(error) != "ConflictException":
+                raise
 
     try:
         iam.create_user(UserName=ADMIN_USER, Path="/")

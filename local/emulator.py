@@ -167,6 +167,14 @@ def use_in_process_emulator() -> None:
     os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
+def use_local_revoke_function() -> None:
+    """Invoking the revoke function, locally: its handler, in this process (there is no Lambda here)."""
+    from app import elevation_revoke
+    from chalicelib import wiring_elevation
+
+    wiring_elevation.local_revoke_function = lambda event: elevation_revoke(event, None)
+
+
 @contextmanager
 def emulated_account() -> Iterator[None]:
     """A fresh in-process emulated account, bootstrapped as `make run` does, in a cold container."""
@@ -176,11 +184,12 @@ def emulated_account() -> Iterator[None]:
     from chalicelib.config import settings
     from local.bootstrap import bootstrap
 
+    use_local_revoke_function()
     use_in_process_emulator()
     wiring.reset()
     try:
         with mock_aws():
-            bootstrap(aws.iam(), aws.dynamodb(), settings(), ACCOUNT_ID)
+            bootstrap(aws.iam(), aws.dynamodb(), settings(), ACCOUNT_ID, aws.scheduler())
             yield
     finally:
         wiring.reset()

@@ -142,6 +142,9 @@ class DevGateway(LocalGateway):
         headers = {k.lower(): v for k, v in headers.items()}
         caller = headers.pop("x-dev-caller", None)
         mfa = headers.pop("x-dev-mfa", None)
+        # How long ago the MFA sign-in was, in seconds (missing: just now): the resource policy's
+        # `aws:MultiFactorAuthAge`, so that a stale session is refused locally as it is deployed.
+        mfa_age = headers.pop("x-dev-mfa-age", None)
         event: dict[str, Any] = super()._generate_lambda_event(method, path, headers, body)
         # API Gateway hands path parameters to the Lambda percent-decoded; chalice local does not.
         event["pathParameters"] = {
@@ -162,6 +165,11 @@ class DevGateway(LocalGateway):
         condition_keys = {"aws:PrincipalAccount": arn.split(":")[4]}
         if mfa is not None:
             condition_keys["aws:MultiFactorAuthPresent"] = mfa.lower()
+        if mfa_age is not None:
+            if not (mfa_age.isascii() and mfa_age.isdigit()):
+                raise GatewayError(400, "invalid_request", "X-Dev-Mfa-Age must be a number of seconds.")
+            if mfa is not None and mfa.lower() == "true":
+                condition_keys["aws:MultiFactorAuthAge"] = mfa_age
         if not self._gate.allows(method, context["path"], condition_keys):
             raise GatewayError(403, "mfa_required", "Sign in with MFA to use this endpoint.")
         identity = context["identity"]

@@ -85,15 +85,25 @@ def main() -> None:
     port = int(os.environ.get("PORT", "8000"))
     emulator = None if os.environ.get("AWS_ENDPOINT_URL") else start_emulator()
 
-    from app import app
+    from app import app, elevation_revoke
     from chalicelib import aws
     from chalicelib.config import settings
     from local.bootstrap import bootstrap
+    from local.emulator import use_local_revoke_function
     from local.gateway import make_server
+    from local.scheduler import start_firing
 
     account_id = aws.sts().get_caller_identity()["Account"]
-    bootstrap(aws.iam(), aws.dynamodb(), settings(), account_id)
+    bootstrap(aws.iam(), aws.dynamodb(), settings(), account_id, aws.scheduler())
     server = make_server(app, "127.0.0.1", port)
+    use_local_revoke_function()
+    # Deployed, EventBridge Scheduler invokes the revoke function; here the emulator's due schedules are
+    # fired through the same handler.
+    firing = start_firing(
+        aws.scheduler(),
+        settings().elevation.schedule_group,
+        lambda event: elevation_revoke(event, None),
+    )
     base = f"http://127.0.0.1:{port}"
     print(banner(base, os.environ["AWS_ENDPOINT_URL"], os.environ), flush=True)
     try:
@@ -101,6 +111,7 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        firing.set()
         server.server_close()
         if emulator is not None:
             emulator.stop()

@@ -68,6 +68,7 @@ FAULTS = (
             "iam": (("Throttling", 400),),
             "sts": (("Throttling", 400),),
             "dynamodb": (("ThrottlingException", 400),),
+            "scheduler": (("ThrottlingException", 429),),
         },
         attempts=2,
     ),
@@ -77,6 +78,7 @@ FAULTS = (
             "iam": (("Throttling", 400),),
             "sts": (("Throttling", 400),),
             "dynamodb": (("ThrottlingException", 400),),
+            "scheduler": (("ThrottlingException", 429),),
         },
         attempts=None,
     ),
@@ -86,6 +88,7 @@ FAULTS = (
             "iam": (("ServiceFailure", 500),),
             "sts": (("InternalFailure", 500),),
             "dynamodb": (("InternalServerError", 500),),
+            "scheduler": (("InternalServerException", 500),),
         },
         attempts=None,
     ),
@@ -98,6 +101,7 @@ FAULTS = (
             "iam": (("ServiceFailure", 500),),
             "sts": (("InternalFailure", 500),),
             "dynamodb": (("InternalServerError", 500),),
+            "scheduler": (("InternalServerException", 500),),
         },
         attempts=1,
         after_effect=True,
@@ -108,6 +112,7 @@ FAULTS = (
             "iam": (("AccessDenied", 403),),
             "sts": (("AccessDenied", 403),),
             "dynamodb": (("AccessDeniedException", 400),),
+            "scheduler": (("AccessDeniedException", 403),),
         },
         attempts=None,
     ),
@@ -115,7 +120,7 @@ FAULTS = (
 
 
 def _client(service: str) -> Any:
-    return {"iam": aws.iam, "dynamodb": aws.dynamodb, "sts": aws.sts}[service]()
+    return {"iam": aws.iam, "dynamodb": aws.dynamodb, "sts": aws.sts, "scheduler": aws.scheduler}[service]()
 
 
 # --- a fresh account, and what it holds ---------------------------------------------------------
@@ -134,7 +139,7 @@ def _digest(text: str | None) -> str | None:
 
 def snapshot() -> dict[str, Any]:
     """IAM users (groups, login profile incl. its password, MFA devices, access keys), every virtual MFA
-    device, and the state table without trail records."""
+    device, the state table without trail records, and the schedules that end elevation grants."""
     iam = aws.iam()
     backend = moto.iam.models.iam_backends[ACCOUNT_ID]["global"]
     users = {}
@@ -157,7 +162,9 @@ def snapshot() -> dict[str, Any]:
     )
     items = aws.dynamodb().scan(TableName=settings().table_name)["Items"]
     table = sorted(json.dumps(i, sort_keys=True, default=repr) for i in items if i["pk"]["S"] != "trail")
-    return {"users": users, "virtual_mfa_devices": devices, "table": table}
+    group = settings().elevation.schedule_group
+    schedules = sorted(s["Name"] for s in aws.scheduler().list_schedules(GroupName=group)["Schedules"])
+    return {"users": users, "virtual_mfa_devices": devices, "table": table, "schedules": schedules}
 
 
 def shape(state: dict[str, Any]) -> dict[str, Any]:
@@ -169,7 +176,12 @@ def shape(state: dict[str, Any]) -> dict[str, Any]:
     devices = sorted(user or "" for _, user in state["virtual_mfa_devices"])
     rows = [json.loads(row) for row in state["table"]]
     table = sorted(f"{r['pk']['S']}:{r.get('kind', r.get('state', {})).get('S', '')}" for r in rows)
-    return {"users": users, "virtual_mfa_devices": devices, "table": table}
+    return {
+        "users": users,
+        "virtual_mfa_devices": devices,
+        "table": table,
+        "schedules": len(state["schedules"]),
+    }
 
 
 # --- the operations --------------------------------------------------------------------------------
@@ -210,6 +222,23 @@ def _enrolled(api: Api) -> None:
 def _offboardable(api: Api) -> None:
     _enrolled(api)
     aws.iam().create_access_key(UserName="alice")
+
+
+def _asked(api: Api) -> str:
+    """A pending request of alice (a developer) to be an administrator for an hour; its id."""
+    _created(api)
+    body = {"group": "administrator", "minutes": 60, "reason": "deploy the fix"}
+    reply = api.call("POST", "/elevations", body, caller="alice", mfa="true")
+    assert reply.status == 201, reply.body
+    return str(reply.body["id"])
+
+
+def _approved(api: Api) -> str:
+    """An approved grant of alice (`_asked`), with its schedule; its id."""
+    grant_id = _asked(api)
+    reply = api.as_admin("POST", f"/admin/elevations/{grant_id}/approve")
+    assert reply.status == 200, reply.body
+    return grant_id
 
 
 @dataclass(frozen=True)
@@ -290,16 +319,50 @@ OPERATIONS = (
         fewest_calls=MINIMUM["session report"][0],
     ),
     Operation(
+        "ask for elevation",
+        _created,
+        lambda api, _: api.call(
+            "POST",
+            "/elevations",
+            {"group": "administrator", "minutes": 60, "reason": "deploy the fix"},
+            caller="alice",
+            mfa="true",
+        ),
+        fewest_calls=1,  # one state transaction: the request and its pending slot
+    ),
+    Operation(
+        "approve elevation",
+        _asked,
+        lambda api, grant_id: api.as_admin("POST", f"/admin/elevations/{grant_id}/approve"),
+        # GetItem (the request), one state transaction (approved, slot freed), CreateSchedule,
+        # AddUserToGroup, GetItem (ended meanwhile?)
+        fewest_calls=ADMIN_CHECK + 5,
+    ),
+    Operation(
+        "deny elevation",
+        _asked,
+        lambda api, grant_id: api.as_admin("POST", f"/admin/elevations/{grant_id}/deny"),
+        fewest_calls=ADMIN_CHECK + 2,  # GetItem (the request), one state transaction (denied, slot freed)
+    ),
+    Operation(
+        "end elevation",
+        _approved,
+        lambda api, grant_id: api.call("DELETE", f"/elevations/{grant_id}", caller="alice", mfa="true"),
+        # GetItem (the grant), one state transaction (ended), DeleteSchedule, Query (other live grants
+        # of alice), RemoveUserFromGroup
+        fewest_calls=5,
+    ),
+    Operation(
         "audit run",
         lambda api: None,
         lambda api, _: api.as_admin("POST", "/admin/audit"),
         fewest_calls=ADMIN_CHECK + AUDIT_MINIMUM,  # no console user without MFA in a fresh account
     ),
 )
-# What the suite ran when it last checked everything (74 calls of the operations above), in each phase:
+# What the suite ran when it last checked everything (92 calls of the operations above), in each phase:
 # faults before the call takes effect, and after it took effect (retried by botocore). Fewer cases means
 # calls, operations or a phase went missing, and the suite would pass by checking less.
-FEWEST_CASES_BY_PHASE = {"before the call took effect": 316, "after the call took effect": 74}
+FEWEST_CASES_BY_PHASE = {"before the call took effect": 388, "after the call took effect": 92}
 FEWEST_CASES = sum(FEWEST_CASES_BY_PHASE.values())
 
 
@@ -316,6 +379,11 @@ REASONS = {
     "and running it again finishes it",
     "reissue credentials": "IAM cannot give the old password back once it is changed: when the state "
     "write fails after that, the error says to run it again, and running it again finishes it",
+    "approve elevation": "a grant written approved is not unwritten when making its schedule or its "
+    "membership fails after that: the error says to run it again, and running it again finishes it "
+    "with one schedule",
+    "end elevation": "a grant written ended stays ended when removing its schedule or its membership "
+    "fails after that: the error says to run it again, and running it again finishes it",
 }
 
 
@@ -349,6 +417,7 @@ def recording() -> Iterator[list[RecordedCall]]:
         aws.iam(),
         aws.dynamodb(),
         aws.sts(),
+        aws.scheduler(),
     ]  # the services whose errors tests/support/faults.py can forge
 
     def record(model: Any, params: dict[str, Any]) -> None:

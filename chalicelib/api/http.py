@@ -19,6 +19,7 @@ from chalicelib import wiring
 from chalicelib.aws_errors import error_code, unexpected_error
 from chalicelib.errors import BodyTooLarge, ConcurrentChange, InvalidRequest, MalformedJson, ProductError
 from chalicelib.models import USER_NAME_PATTERN, USER_NAME_RULE
+from chalicelib.models.elevation import ELEVATION_ID_PATTERN, ELEVATION_ID_RULE
 from chalicelib.models.records import Actor
 from chalicelib.people.identity import Caller, authenticated_caller
 from chalicelib.state import Conflict
@@ -34,7 +35,10 @@ View = Callable[..., Response | BaseModel]
 Access = Literal["anyone", "iam", "admin"]
 IAM_AUTH = IAMAuthorizer()
 # Every path parameter a route may take: its pattern, and the rule in words for the 400 that breaks it.
-PATH_PARAMETERS = {"user_name": (USER_NAME_PATTERN, USER_NAME_RULE)}
+PATH_PARAMETERS = {
+    "user_name": (USER_NAME_PATTERN, USER_NAME_RULE),
+    "elevation_id": (ELEVATION_ID_PATTERN, ELEVATION_ID_RULE),
+}
 
 
 def error_response(

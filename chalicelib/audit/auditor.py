@@ -93,6 +93,7 @@ class Auditor:
         secret_parameters: Sequence[str] = (),
         secrets_key_arn: str | None = None,
         clocks: Clocks = Clocks(),
+        sweep: Callable[[], list[str]] | None = None,
     ) -> None:
         self._iam = iam
         self._ssm = ssm
@@ -104,6 +105,7 @@ class Auditor:
         self._stalled_after = stalled_after
         self._report_deadline = report_deadline
         self._clocks = clocks
+        self._sweep = sweep
         self.trail = Trail(store, clocks.now)
 
     def snapshot(self) -> AccountSnapshot:
@@ -119,6 +121,7 @@ class Auditor:
             "GetAccountSummary": lambda: fetch_root_facts(iam),
             "StateTableUsers": self._store.list_users,
             "StateTableLinks": self._store.list_links,
+            "StateTableGrants": self._store.list_grants,
         }
         if self._ssm is not None and self._kms is not None and self._secret_parameters:
             ssm, kms = self._ssm, self._kms
@@ -172,6 +175,7 @@ class Auditor:
             if "DescribeParameters" in futures
             else (),
             secrets_key_arn=self._secrets_key_arn,
+            grants=tuple(futures["StateTableGrants"].result()),
         )
 
     def audit(self) -> AuditReport:
@@ -187,7 +191,16 @@ class Auditor:
 
     @recorded("run_audit", target="account")
     def run(self, actor: Actor = SCHEDULER) -> AuditReport:
-        """Audit now, store the report (the newest becomes `latest()`), record who asked, return it."""
+        """Audit now, store the report (the newest becomes `latest()`), record who asked, return it.
+
+        First, grants whose schedule was missed are ended (`sweep`), so the report shows what is left.
+        """
+        if self._sweep is not None:
+            try:
+                self._sweep()
+            except Exception as error:
+                # The report still runs: it then shows the unswept members as standing members.
+                log.error("the elevation sweep failed: %s", type(error).__name__)
         report = self.audit()
         # Compressed: an item holds 400 KB, and thousands of findings repeat the same phrases.
         body = zlib.compress(report.model_dump_json().encode())

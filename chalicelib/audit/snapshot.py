@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chalicelib.config import GroupSpec
-    from chalicelib.models.records import LinkRecord, UserRecord
+    from chalicelib.models.records import GrantRecord, LinkRecord, UserRecord
 
 # The credential report's name for the root user, and the resource of root's findings.
 ROOT = "<root_account>"
@@ -112,6 +112,7 @@ class AccountSnapshot:
     secret_parameters: tuple[SecretParameter, ...] = ()
     # The stack's own key for the Slack secrets (SLACK_SECRETS_KEY_ARN), the only one that should hold them.
     secrets_key_arn: str | None = None
+    grants: tuple[GrantRecord, ...] = ()
 
     def record_of(self, user_name: str) -> UserRecord | None:
         """The service's record of a user, whatever the letter case (IAM names ignore it)."""

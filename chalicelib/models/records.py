@@ -6,7 +6,7 @@ live below both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -77,7 +77,8 @@ class LinkRecord:
 
 @dataclass(frozen=True)
 class TrailEntry:
-    """One admin action: who, what, whom, when, channel, and how it ended."""
+    """One admin action: who, what, whom, when, channel, and how it ended; `detail` says more where one
+    action has two actors or a reason (an elevation: who asked, for which group, why)."""
 
     actor: str
     action: str
@@ -85,3 +86,62 @@ class TrailEntry:
     channel: str
     outcome: str
     at: datetime
+    detail: str | None = None
+
+
+class GrantState(StrEnum):
+    """Where an elevation is. `lapsed` and `expired` are read off the clock as well as stored: a pending
+    request past its lapse time is lapsed, an approved grant past its end is expired, whatever the
+    record still says (its revoke may not have run yet)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    LAPSED = "lapsed"
+    ENDED = "ended"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class GrantRecord:
+    """A request to join an `elevate` group for `minutes`, and what became of it.
+
+    Times are epoch seconds: `lapses_at` (a pending request lapses then), `ends_at` (set on approval:
+    the grant ends then; the duration starts at approval). `version` counts the record's writes, so that
+    every decision is conditional on the record as it was read. Actors are IAM ARNs.
+    """
+
+    grant_id: str
+    user_name: str
+    group: str
+    minutes: int
+    reason: str
+    state: GrantState
+    requested_at: int
+    requested_by: str
+    lapses_at: int
+    ends_at: int | None = None
+    decided_at: int | None = None
+    decided_by: str | None = None
+    decision_reason: str | None = None
+    ended_at: int | None = None
+    ended_by: str | None = None
+    version: int = 1
+
+    def state_at(self, now: int) -> GrantState:
+        """The state as of `now` (epoch seconds), the clock's part included."""
+        if self.state is GrantState.PENDING and now >= self.lapses_at:
+            return GrantState.LAPSED
+        if self.state is GrantState.APPROVED and self.ends_at is not None and now >= self.ends_at:
+            return GrantState.EXPIRED
+        return self.state
+
+    def live_at(self, now: int) -> bool:
+        """Whether this grant entitles its user to the group at `now`."""
+        return self.state_at(now) is GrantState.APPROVED
+
+    def written(self, **changes: str | int | None) -> GrantRecord:
+        """This record as its conditional update with `changes` leaves it: no read needed after the write."""
+        if "state" in changes:
+            changes["state"] = GrantState(str(changes["state"]))
+        return replace(self, version=self.version + 1, **changes)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -32,7 +33,16 @@ from chalicelib.trail import recorded
 
 
 class Offboarding(Service):
-    """The inventory and the removal of a managed user."""
+    """The inventory and the removal of a managed user, and the end of every elevation grant of theirs."""
+
+    def __init__(
+        self,
+        *args: Any,
+        end_grants: Callable[[str, Actor], list[str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._end_grants = end_grants
 
     @recorded("offboard_dry_run")
     def inventory(self, user_name: str, actor: Actor) -> Removed:
@@ -55,10 +65,26 @@ class Offboarding(Service):
             if started is not None:
                 started()
             removed = held.removed
+            self._end_every_grant(held.name, actor)
             if not held.user_gone:
                 removed = self._remove(held.name, held.record, removed, held.unassigned)
             self._forget(lock, held.name, held.record, actor)
             return removed
+
+    def _end_every_grant(self, name: str, actor: Actor) -> None:
+        """End the user's pending and live grants and remove their schedules, before the user goes (the
+        memberships go with the user). Each grant ended already is skipped, so a re-run is safe."""
+        if self._end_grants is None:
+            return
+        try:
+            self._end_grants(name, actor)
+        except (ClientError, AwsStepFailed) as error:
+            raise step_error(
+                f"Offboarding {name}",
+                getattr(error, "step", "EndGrants"),
+                error,
+                outcome="The user still exists. Run it again once the cause is fixed.",
+            ) from error
 
     def _take(self, lock: UserLock, user_name: str) -> _Held:
         """Hold the user and kill their links, with the inventory as of that moment.

@@ -22,6 +22,7 @@ from chalicelib.slack.arguments import (
     a_user_and_groups,
     no_words,
 )
+from chalicelib.slack.elevation import approval_refused_text
 
 if TYPE_CHECKING:
     from chalicelib.audit.auditor import Auditor
@@ -103,6 +104,10 @@ def _onboarding_queued(services: Services, arguments: Arguments, slash: str) -> 
 
 def _mfa_reset_queued(services: Services, arguments: Arguments, slash: str) -> SlackMessage:
     return replies.mfa_reset_queued_reply(arguments.user_name)
+
+
+def _approval_refused(services: Services, arguments: Arguments, slash: str) -> SlackMessage:
+    return replies.reply(approval_refused_text())
 
 
 def _audit_queued(services: Services, arguments: Arguments, slash: str) -> SlackMessage:
@@ -199,6 +204,17 @@ def subcommands() -> dict[str, Subcommand]:
             parse=no_words,
             ack=_audit_queued,
             job=Job(JobAction.AUDIT, _audit),
+        ),
+        *(
+            Subcommand(
+                verb,
+                usage=f"{verb} <id>",
+                help="refused: deciding an elevation takes an MFA session (`iam-onboarding elevations`)",
+                arity=None,
+                parse=no_words,
+                ack=_approval_refused,
+            )
+            for verb in ("approve", "deny")
         ),
         Subcommand("help", usage="help", help="this text", arity=None, parse=no_words, ack=_help),
     ]

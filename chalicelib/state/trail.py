@@ -31,6 +31,7 @@ class TrailItems(Table):
             "channel": entry.channel,
             "outcome": entry.outcome,
             "at": rfc3339(entry.at),
+            "detail": entry.detail,
         }
         return self._put(values, new=False)
 
@@ -48,6 +49,7 @@ class TrailItems(Table):
                 v["channel"],
                 v["outcome"],
                 datetime.strptime(v["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
+                v.get("detail"),
             )
             for v in self._query_all(_TRAIL)
         ]

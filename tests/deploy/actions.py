@@ -62,6 +62,7 @@ _NOT_ANALYSED = (
     "mypy_boto3_iam.type_defs",
     "mypy_boto3_kms.type_defs",
     "mypy_boto3_lambda.type_defs",
+    "mypy_boto3_scheduler.type_defs",
     "mypy_boto3_ssm.type_defs",
     "mypy_boto3_sts.type_defs",
 )

@@ -33,7 +33,11 @@ IMPLIED = {
     "dynamodb:TransactGetItems": ("dynamodb:GetItem",),
     # CreateUser with Tags (the service marks the users it makes) is authorized as TagUser too.
     "iam:CreateUser": ("iam:CreateUser", "iam:TagUser"),
+    # A schedule's execution role is passed to Scheduler with CreateSchedule.
+    "scheduler:CreateSchedule": ("scheduler:CreateSchedule", "iam:PassRole"),
 }
+# The one role that may be passed, to the one service, and what else about it (test below).
+SCHEDULER_ROLE = "arn:aws:iam::*:role/iam-onboarding-${Stage}-elevation-scheduler"
 # Actions a role may be granted before the code that calls them is merged, by role. Empty: every grant
 # must be called.
 ANTICIPATED: dict[str, set[str]] = {}
@@ -56,7 +60,6 @@ FORBIDDEN = {
     "iam:CreateGroup",
     "iam:DeleteGroup",
     "iam:UpdateGroup",
-    "iam:PassRole",
     "iam:CreateRole",
     "iam:DeleteRole",
     "iam:UpdateRole",
@@ -77,6 +80,7 @@ READ_ONLY_AUDIT = {
     "ssm:GetParameter",  # the Slack webhook URL
     "ssm:DescribeParameters",  # how the Slack secrets are stored, never their values
     "kms:DescribeKey",  # which key each Slack secret is under, resolved to its ARN
+    "lambda:InvokeFunction",  # the revoke function sweeps missed grants: the audit changes no IAM itself
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
     "logs:PutLogEvents",
@@ -205,11 +209,26 @@ def test_role_policy_changes_users_only_under_the_managed_path(path: Path) -> No
 
 @pytest.mark.parametrize("path", _role_files(), ids=lambda p: p.name)
 def test_role_policy_changes_membership_of_the_managed_groups_only(path: Path) -> None:
-    managed = {f"arn:aws:iam::*:group/{name}" for name in load_groups_manifest()}
+    manifest = load_groups_manifest()
+    managed = {f"arn:aws:iam::*:group/{name}" for name in manifest}
+    elevate = {f"arn:aws:iam::*:group/{name}" for name, spec in manifest.items() if spec.elevate}
     for statement in _statements(path):
         resources = _listed(statement["Resource"])
         if {"iam:AddUserToGroup", "iam:RemoveUserFromGroup"} & set(_listed(statement["Action"])):
-            assert set(resources) == managed, statement["Sid"]
+            # The revoke function takes users out of the elevate groups, and no other.
+            expected = elevate if path.name == "role-elevation-revoke.json" else managed
+            assert set(resources) == expected, statement["Sid"]
+
+
+@pytest.mark.parametrize("path", _role_files(), ids=lambda p: p.name)
+def test_role_policy_passes_only_the_scheduler_role_and_only_to_scheduler(path: Path) -> None:
+    for statement in _statements(path):
+        if "iam:PassRole" in _listed(statement["Action"]):
+            assert _listed(statement["Action"]) == ["iam:PassRole"], statement["Sid"]
+            assert _listed(statement["Resource"]) == [SCHEDULER_ROLE], statement["Sid"]
+            assert statement["Condition"] == {
+                "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
+            }, statement["Sid"]
 
 
 def test_audit_role_is_read_only() -> None:

@@ -98,8 +98,10 @@ def test_running_the_audit_on_the_bootstrapped_account_reports_root_mfa_and_pass
     assert body["generated_at"] == "2026-11-29T12:00:00Z"
     # The emulator's report carries a fixed 2015 time: reported as it is, never used to judge ages.
     assert body["credential_report_generated_at"] == "2015-02-02T20:02:02Z"
+    # The bootstrap's admin stands in administrator, which is joined by temporary elevation (SPEC §15).
     assert findings(body) == [
         ("iam_root_mfa_enabled", "<root_account>"),
+        ("elevate_group_member_without_grant", "admin/administrator"),
         ("iam_password_policy_reuse_24", "password_policy"),
     ]
     assert body["findings"][0] == {
@@ -109,9 +111,9 @@ def test_running_the_audit_on_the_bootstrapped_account_reports_root_mfa_and_pass
         "message": "MFA is not enabled for root account.",
         "remediation": "Sign in as root and assign an MFA device (hardware or virtual) to the root user.",
     }
-    assert body["summary"]["findings"] == 2
+    assert body["summary"]["findings"] == 3
     assert body["summary"]["users"] == 1
-    assert body["summary"]["by_severity"] == {"critical": 1, "high": 0, "medium": 1, "low": 0}
+    assert body["summary"]["by_severity"] == {"critical": 1, "high": 1, "medium": 1, "low": 0}
 
 
 def test_a_force_mfa_that_still_lets_a_password_add_a_device_is_reported_as_drift(
@@ -164,7 +166,7 @@ def test_running_the_audit_leaves_a_trail_record(api: Api, clock: Clock) -> None
     trail = wiring.store().trail()
 
     assert [(e.actor, e.action, e.target, e.channel, e.outcome) for e in trail] == [
-        ("arn:aws:iam::123456789012:user/admin", "run_audit", "account", "rest", "ok: 2 findings")
+        ("arn:aws:iam::123456789012:user/admin", "run_audit", "account", "rest", "ok: 3 findings")
     ]
 
 
@@ -332,8 +334,9 @@ def test_the_scheduled_audit_stores_the_report_and_posts_counts_without_names(
     assert wiring.auditor().latest() == report
     assert SlackStandIn.received == [
         {
-            "text": "IAM audit 2026-11-29 12:00Z: 3 findings (1 critical, 2 medium) over 2 users.\n"
-            "iam_password_policy_reuse_24 (1), iam_root_mfa_enabled (1), user_outside_managed_groups (1)\n"
+            "text": "IAM audit 2026-11-29 12:00Z: 4 findings (1 critical, 1 high, 2 medium) over 2 users.\n"
+            "elevate_group_member_without_grant (1), iam_password_policy_reuse_24 (1), "
+            "iam_root_mfa_enabled (1), user_outside_managed_groups (1)\n"
             "Details: GET /admin/audit."
         }
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -105,3 +106,45 @@ def test_with_aws_endpoint_url_set_make_run_bootstraps_and_uses_that_emulator() 
 
     assert status == 201, created
     assert users == {"admin", "gil"}  # the bootstrap's admin and the new user, in *that* emulator
+
+
+def test_make_run_fires_a_due_elevation_schedule_within_five_seconds() -> None:
+    with local_stack() as running:
+        base = running.base
+        aws = {"endpoint_url": running.aws_endpoint, "region_name": "us-east-1"}
+        assert request(base, "POST", "/admin/users", {"user_name": "gil", "groups": ["developer"]}, **ADMIN)[
+            0
+        ]
+        ask = {"group": "administrator", "minutes": 1, "reason": "deploy the fix"}
+        _, asked = request(base, "POST", "/elevations", ask, X_Dev_Caller="gil", X_Dev_Mfa="true")
+        status, approved = request(base, "POST", f"/admin/elevations/{asked['id']}/approve", **ADMIN)
+        assert status == 200, approved
+        iam, db, scheduler = (boto3.client(s, **aws) for s in ("iam", "dynamodb", "scheduler"))
+        assert "administrator" in groups_of(iam, "gil")
+        # Make the grant due now rather than in a minute: its end in the table, and its schedule.
+        (table,) = db.list_tables()["TableNames"]
+        now = int(time.time())
+        db.update_item(
+            TableName=table,
+            Key={"pk": {"S": "elevation"}, "sk": {"S": asked["id"]}},
+            UpdateExpression="SET ends_at = :now",
+            ExpressionAttributeValues={":now": {"N": str(now)}},
+        )
+        (summary,) = scheduler.list_schedules()["Schedules"]
+        schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=summary["GroupName"])
+        keep = ("Name", "GroupName", "FlexibleTimeWindow", "Target", "ActionAfterCompletion")
+        scheduler.update_schedule(
+            **{k: schedule[k] for k in keep},
+            ScheduleExpression=f"at({time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(now))})",
+        )
+        made_due = time.monotonic()
+
+        while "administrator" in groups_of(iam, "gil") and time.monotonic() - made_due < 5:
+            time.sleep(0.2)
+
+        assert "administrator" not in groups_of(iam, "gil")
+        assert scheduler.list_schedules()["Schedules"] == []
+
+
+def groups_of(iam: Any, name: str) -> set[str]:
+    return {g["GroupName"] for g in iam.list_groups_for_user(UserName=name)["Groups"]}

@@ -46,7 +46,8 @@ def test_only_the_api_and_worker_roles_may_decrypt_the_signing_secret(template: 
 
     assert by_parameter == {
         "{SlackSigningSecretParam}": ["ApiHandlerRole", "SlackWorkerRole"],
-        "{SlackAuditWebhookParam}": ["DailyAuditRole"],
+        # The API posts each new elevation request to the channel through the same webhook (SPEC §15).
+        "{SlackAuditWebhookParam}": ["ApiHandlerRole", "DailyAuditRole"],
     }
     assert all(s["Condition"]["StringEquals"]["kms:ViaService"] for s in decrypting)
 

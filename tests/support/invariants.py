@@ -7,10 +7,12 @@ the state table as they are, and by trying every link a test was handed (which c
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
-from chalicelib import aws
+from chalicelib import aws, wiring
 from chalicelib.config import settings
+from chalicelib.elevation.schedules import schedule_name
 from chalicelib.onboarding.devices import owner_of
 from tests.support.api import Api, Reply, token_of
 
@@ -140,6 +142,39 @@ def link_problems(api: Api, ledger: Ledger) -> list[str]:
     return problems
 
 
+def elevation_problems() -> list[str]:
+    """No member of an `elevate` group without a live grant (break-glass users aside), and no live grant
+    without the schedule that ends it: access is never more than the grants allow, nor longer."""
+    conf, now = settings(), int(time.time())
+    grants = [g for g in wiring.store().list_grants() if g.live_at(now)]
+    problems = []
+    for group, spec in conf.groups.items():
+        if not spec.elevate:
+            continue
+        covered = {g.user_name.lower() for g in grants if g.group == group}
+        covered |= {u.lower() for u in spec.break_glass}
+        members = aws.iam().get_group(GroupName=group)["Users"]
+        problems += [
+            f"{m['UserName']} is in {group} with no live grant"
+            for m in members
+            if m["Path"] == conf.user_path and m["UserName"].lower() not in covered
+        ]
+    scheduler, schedule_group = aws.scheduler(), conf.elevation.schedule_group
+    scheduled = {s["Name"] for s in scheduler.list_schedules(GroupName=schedule_group)["Schedules"]}
+    problems += [
+        f"live grant {g.grant_id} has no schedule"
+        for g in grants
+        if schedule_name(g.grant_id) not in scheduled
+    ]
+    return problems
+
+
 def broken_promises(api: Api, ledger: Ledger) -> list[str]:
     """Everything above, in the order that keeps each check from disturbing the next."""
-    return answer_problems(ledger) + state_problems() + orphan_problems(api) + link_problems(api, ledger)
+    return (
+        answer_problems(ledger)
+        + state_problems()
+        + elevation_problems()
+        + orphan_problems(api)
+        + link_problems(api, ledger)
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.audit.checks import account, credentials, onboarding, policies
+from chalicelib.audit.checks import account, credentials, elevation, onboarding, policies
 from chalicelib.audit.checks.base import Check
 from chalicelib.audit.snapshot import AccountSnapshot
 from chalicelib.models.audit import SEVERITY_ORDER, Finding
@@ -12,6 +12,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     *credentials.CHECKS,
     *policies.CHECKS,
     *onboarding.CHECKS,
+    *elevation.CHECKS,
 )
 
 

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from iam_onboarding_cli import output
 from iam_onboarding_cli.api import Api, DevIdentity, SigV4Signing, checked_endpoint, region_of, user_path
+from iam_onboarding_cli.elevation import add_elevation_commands
 from iam_onboarding_cli.errors import ApiError, CliError, CredentialsError, UsageError
 from iam_onboarding_cli.mfa import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION, MfaSessions
 from iam_onboarding_cli.terminal import add_terminal_commands, seconds_between
@@ -250,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
     command(audit_commands, "run", audit_run, "audit the account now and print the report")
     command(audit_commands, "show", audit_show, "print the latest stored report")
+    add_elevation_commands(commands, command)
     add_terminal_commands(commands)
     return parser
 

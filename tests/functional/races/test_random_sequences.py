@@ -1,7 +1,7 @@
 """Random sequences of operations on a few users, with AWS calls failing transiently before or after
-they take effect: after each step no half-made user and no lock left, every answer in words; at the
-end, at most the newest link of each kind works. A failing sequence shrinks to a short replay
-(hypothesis' stateful testing).
+they take effect: after each step no half-made user and no lock left, no member of an elevate group
+without a live grant, every answer in words; at the end, at most the newest link of each kind works. A
+failing sequence shrinks to a short replay (hypothesis' stateful testing).
 """
 
 from __future__ import annotations
@@ -16,11 +16,17 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from chalicelib import aws
+from chalicelib import aws, wiring
 from local.emulator import emulated_account
 from tests.support.api import Api, Reply
 from tests.support.faults import failing_on_the_wire
-from tests.support.invariants import Ledger, answer_problems, link_problems, state_problems
+from tests.support.invariants import (
+    Ledger,
+    answer_problems,
+    elevation_problems,
+    link_problems,
+    state_problems,
+)
 
 NAMES = ("alice", "bob")
 # (service, operation) a step may see fail, and how: 500 before it took effect and again after it did,
@@ -38,7 +44,11 @@ CALLS = (
     ("iam", "RemoveUserFromGroup"),
     ("iam", "DeleteUser"),
     ("dynamodb", "TransactWriteItems"),
+    ("scheduler", "CreateSchedule"),
+    ("scheduler", "DeleteSchedule"),
 )
+CODES = {"iam": "ServiceFailure", "dynamodb": "InternalServerError", "scheduler": "InternalServerException"}
+ASK = {"group": "administrator", "minutes": 60, "reason": "deploy the fix"}
 FAULTS = st.none() | st.tuples(st.sampled_from(CALLS), st.booleans(), st.integers(1, 3))
 STEPS = {"count": 0}
 
@@ -65,11 +75,10 @@ class Onboarding(RuleBasedStateMachine):
         with ExitStack() as faults:
             if fault is not None:
                 (service, operation), after, nth = fault
-                client = aws.iam() if service == "iam" else aws.dynamodb()
-                code = "ServiceFailure" if service == "iam" else "InternalServerError"
+                client = {"iam": aws.iam, "dynamodb": aws.dynamodb, "scheduler": aws.scheduler}[service]()
                 faults.enter_context(
                     failing_on_the_wire(
-                        client, operation, code, status=500, nth=nth, attempts=1, after_effect=after
+                        client, operation, CODES[service], status=500, nth=nth, attempts=1, after_effect=after
                     )
                 )
             return self.ledger.note(what, user, call())
@@ -130,10 +139,31 @@ class Onboarding(RuleBasedStateMachine):
         if reply.status == 200:
             self.ledger.bury(user)
 
+    def _grant_of(self, user: str) -> str:
+        mine = [g for g in wiring.store().list_grants() if g.user_name == user]
+        return max(mine, key=lambda g: g.requested_at).grant_id if mine else "no-such-grant"
+
+    @rule(user=st.sampled_from(NAMES), fault=FAULTS)
+    def ask(self, user: str, fault: Any) -> None:
+        self._run(
+            "ask", user, fault, lambda: self.api.call("POST", "/elevations", ASK, caller=user, mfa="true")
+        )
+
+    @rule(user=st.sampled_from(NAMES), fault=FAULTS)
+    def approve(self, user: str, fault: Any) -> None:
+        path = f"/admin/elevations/{self._grant_of(user)}/approve"
+        self._run("approve", user, fault, lambda: self.api.as_admin("POST", path))
+
+    @rule(user=st.sampled_from(NAMES), fault=FAULTS)
+    def end(self, user: str, fault: Any) -> None:
+        path = f"/elevations/{self._grant_of(user)}"
+        self._run("end", user, fault, lambda: self.api.call("DELETE", path, caller=user, mfa="true"))
+
     @invariant()
     def every_answer_is_in_words_and_nothing_is_half_made(self) -> None:
         assert answer_problems(self.ledger) == []
         assert state_problems() == []
+        assert elevation_problems() == []
 
 
 Onboarding.TestCase.settings = hypothesis_settings(

@@ -10,7 +10,7 @@ from tests.unit.audit.checks.factory import by_name, row, snapshot, user
 def test_check_ids_are_unique_snake_case() -> None:
     ids = [c.id for c in ALL_CHECKS]
 
-    assert len(ids) == len(set(ids)) == 22
+    assert len(ids) == len(set(ids)) == 23
     assert all(i == i.lower() and " " not in i for i in ids)
 
 
