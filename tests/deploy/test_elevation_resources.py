@@ -54,7 +54,9 @@ def test_the_functions_that_make_or_sweep_schedules_know_where_they_are(template
     assert "ELEVATION_REVOKE_FUNCTION" not in functions[REVOKE_FUNCTION]
 
 
-def test_the_longest_elevation_is_a_parameter_no_higher_than_the_spec_allows(template: dict[str, Any]) -> None:
+def test_the_longest_elevation_is_a_parameter_no_higher_than_the_spec_allows(
+    template: dict[str, Any],
+) -> None:
     parameter = template["Parameters"]["ElevationMaxMinutes"]
     api = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
 
